@@ -1,0 +1,79 @@
+"""Command line: ``python build.py [--tags T] [--cards DIR] [-o FILE] [--check]``."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .errors import InputError, QadeckError, UsageError, display_path
+from .history import Clock
+from .notetype import DEFAULT_TEMPLATES
+from .pipeline import BuildOptions, BuildResult, build
+
+EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="build.py", description="Build Anki decks (.apkg) from the YAML card corpus.")
+    parser.add_argument("--tags", default="", metavar="T[,T...]", help="keep only cards having any of these topics or tags")
+    parser.add_argument("--cards", type=Path, default=Path("cards"), metavar="DIR", help="corpus directory (default: cards/)")
+    parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the package here (default: dist/<deck-slug>[-<tags>].apkg)")
+    parser.add_argument("--check", action="store_true", help="validate only; write nothing")
+    parser.add_argument("--templates", type=Path, default=DEFAULT_TEMPLATES, metavar="DIR", help="note type templates (default: templates/)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        return _build(build_parser().parse_args(argv))
+    except InputError as exc:
+        for problem in exc.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) found; nothing written.", file=sys.stderr)
+        return EXIT_INVALID
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except QadeckError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        print("interrupted; nothing written.", file=sys.stderr)
+        return EXIT_FAILURE
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as exc:  # a bug, not bad input: say so briefly, keep details on request
+        if os.environ.get("QADECK_DEBUG"):
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc} (set QADECK_DEBUG=1 for a traceback)", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _build(args: argparse.Namespace) -> int:
+    tags = tuple(t.strip() for t in args.tags.split(",") if t.strip())
+    options = BuildOptions(cards_dir=args.cards, tags=tags, output=args.output, check_only=args.check,
+                           templates_dir=args.templates)
+    result = build(options, Clock.from_environment())
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    _print_summary(result)
+    return EXIT_OK
+
+
+def _print_summary(result: BuildResult) -> None:
+    total = sum(result.deck_counts.values())
+    print(f"{result.corpus.deck}: {total} card(s)")
+    width = max(len(name) for name in result.deck_counts)
+    for name, count in sorted(result.deck_counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        print(f"  {name.ljust(width)}  {count:>5}")
+    if result.output is None:
+        print("check passed; nothing written.")
+    else:
+        print(f"wrote {display_path(result.output)} ({_size(result.size)})")
+
+
+def _size(size: int) -> str:
+    return f"{size / 1024:.1f} KiB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MiB"

@@ -1,0 +1,199 @@
+"""Modification times: when each card's own content last changed, from git history.
+
+Anki's importer replaces a known note only when the incoming modification time is newer than
+its own, so a note's time must move forward exactly when that card is edited, and stay put
+otherwise (deterministic builds). In a git checkout we walk the first-parent history of the
+corpus directory and date each card by the oldest commit of the newest unbroken run in which its
+content fingerprint equals today's; uncommitted edits count as "now". Outside git, the card
+file's mtime is the best we know. ``SOURCE_DATE_EPOCH`` caps every time.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .loader import TOPICS_FILE, cards_from_bytes, topic_names_from_bytes
+from .model import Card, Corpus
+
+_NULL_SHA = "0" * 40
+
+
+@dataclass(frozen=True)
+class Clock:
+    """The build's notion of 'now' and of SOURCE_DATE_EPOCH, passed in (no hidden globals)."""
+
+    now: int
+    source_date_epoch: int | None = None
+
+    @classmethod
+    def from_environment(cls, environ=os.environ) -> "Clock":
+        sde = environ.get("SOURCE_DATE_EPOCH", "").strip()
+        return cls(now=int(time.time()), source_date_epoch=int(sde) if sde.isdigit() else None)
+
+    def cap(self, value: int) -> int:
+        return min(value, self.source_date_epoch) if self.source_date_epoch is not None else value
+
+
+def fingerprint(card: Card, topic_names: dict[str, str]) -> str:
+    """Hash of everything from the corpus that ends up in the card's note."""
+    content = [card.id, card.question, card.answer, card.explanation, list(card.topics), list(card.tags),
+               card.source.title, card.source.origin, card.source_slug,
+               [topic_names.get(t, "") for t in card.topics]]
+    return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
+
+
+def card_times(corpus: Corpus, clock: Clock) -> dict[str, int]:
+    """Card id -> modification time (unix seconds)."""
+    root = Path(corpus.root)
+    names = {key: topic.name for key, topic in corpus.topics.items()}
+    current = {card.id: fingerprint(card, names) for card in corpus.cards}
+    repo = _git_toplevel(root)
+    if repo is None:
+        file_times = {}
+        for card in corpus.cards:
+            path = Path(card.location.path)
+            file_times.setdefault(path, int(path.stat().st_mtime))
+        return {card.id: clock.cap(file_times[Path(card.location.path)]) for card in corpus.cards}
+    times = _git_card_times(repo, root, current)
+    return {card_id: clock.cap(times.get(card_id, clock.now)) for card_id in current}
+
+
+def tree_time(directory: Path, clock: Clock) -> int:
+    """When the files under ``directory`` (e.g. templates/) last changed."""
+    repo = _git_toplevel(directory)
+    if repo is not None:
+        rel = _rel(repo, directory)
+        dirty = _git(repo, "status", "--porcelain", "--", rel).strip()
+        last = _git(repo, "log", "-1", "--format=%ct", "--", rel).strip()
+        if last and not dirty:
+            return clock.cap(int(last))
+        return clock.cap(clock.now)
+    mtimes = [int(p.stat().st_mtime) for p in directory.rglob("*") if p.is_file()]
+    return clock.cap(max(mtimes, default=clock.now))
+
+
+def _git_card_times(repo: Path, root: Path, current: dict[str, str]) -> dict[str, int]:
+    rel = _rel(repo, root)
+    commits = _commits(repo, rel)
+    if not commits:
+        return {}
+    state = _tree_at(repo, commits[0][0], rel)
+    reader = _BlobReader(repo)
+    times: dict[str, int] = {}
+    # Cards whose HEAD version differs from the working tree are uncommitted edits: "now".
+    pending = {cid for cid, fp in _fingerprints(reader, state, rel).items() if current.get(cid) == fp}
+    for index, (sha, stamp, changes) in enumerate(commits):
+        if not pending:
+            break
+        prints = _fingerprints(reader, state, rel)
+        for cid in list(pending):
+            if prints.get(cid) == current[cid]:
+                times[cid] = stamp  # still identical this far back: dated by this commit
+            else:
+                pending.discard(cid)
+        for path, old_blob in changes:  # step to the parent's version of the corpus
+            if old_blob == _NULL_SHA:
+                state.pop(path, None)
+            else:
+                state[path] = old_blob
+    reader.close()
+    return times
+
+
+def _fingerprints(reader: "_BlobReader", state: dict[str, str], rel: str) -> dict[str, str]:
+    topics_path = f"{rel}/{TOPICS_FILE}" if rel else TOPICS_FILE
+    names = reader.topic_names(topics_path, state.get(topics_path))
+    prints: dict[str, str] = {}
+    for path, blob in sorted(state.items()):
+        if path == topics_path or not path.endswith(".yaml") or "/" in path[len(rel) + 1 if rel else 0:]:
+            continue
+        for card in reader.cards(path, blob):
+            prints.setdefault(card.id, fingerprint(card, names))
+    return prints
+
+
+class _BlobReader:
+    """Reads git blobs through one ``git cat-file --batch`` process; each blob is parsed once."""
+
+    def __init__(self, repo: Path):
+        self._proc = subprocess.Popen(["git", "-C", str(repo), "cat-file", "--batch"],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self._repo = repo
+        self._cards: dict[str, list[Card]] = {}
+        self._names: dict[str | None, dict[str, str]] = {None: {}}
+
+    def _read(self, blob: str) -> bytes:
+        assert self._proc.stdin and self._proc.stdout
+        self._proc.stdin.write(blob.encode() + b"\n")
+        self._proc.stdin.flush()
+        header = self._proc.stdout.readline().split()
+        size = int(header[2])
+        data = self._proc.stdout.read(size)
+        self._proc.stdout.read(1)
+        return data
+
+    def cards(self, path: str, blob: str) -> list[Card]:
+        if blob not in self._cards:
+            self._cards[blob] = cards_from_bytes(self._repo / path, self._read(blob))
+        return self._cards[blob]
+
+    def topic_names(self, path: str, blob: str | None) -> dict[str, str]:
+        if blob not in self._names:
+            self._names[blob] = topic_names_from_bytes(self._repo / path, self._read(blob))
+        return self._names[blob]
+
+    def close(self) -> None:
+        assert self._proc.stdin
+        self._proc.stdin.close()
+        self._proc.wait()
+
+
+def _commits(repo: Path, rel: str) -> list[tuple[str, int, list[tuple[str, str]]]]:
+    """First-parent commits touching ``rel``, newest first, each with (path, blob before) changes."""
+    out = _git(repo, "log", "--first-parent", "--no-renames", "--raw", "--no-abbrev",
+               "--format=@%H %ct", "--", rel or ".")
+    commits: list = []
+    for line in out.splitlines():
+        if line.startswith("@"):
+            sha, stamp = line[1:].split()
+            commits.append((sha, int(stamp), []))
+        elif line.startswith(":") and commits:
+            meta, path = line.split("\t", 1)
+            commits[-1][2].append((path, meta.split()[2]))
+    return commits
+
+
+def _tree_at(repo: Path, commit: str, rel: str) -> dict[str, str]:
+    out = _git(repo, "ls-tree", "-r", "--full-tree", commit, "--", rel or ".")
+    state = {}
+    for line in out.splitlines():
+        meta, path = line.split("\t", 1)
+        state[path] = meta.split()[2]
+    return state
+
+
+def _git_toplevel(path: Path) -> Path | None:
+    """The repository holding ``path``, or None outside git (or in a repo with no commit yet)."""
+    try:
+        out = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+        subprocess.run(["git", "-C", str(path), "rev-parse", "--verify", "--quiet", "HEAD"],
+                       capture_output=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return Path(out) if out else None
+
+
+def _rel(repo: Path, path: Path) -> str:
+    rel = Path(path).resolve().relative_to(repo.resolve()).as_posix()
+    return "" if rel == "." else rel
+
+
+def _git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-C", str(repo), "-c", "core.quotepath=off", *args],
+                          capture_output=True, text=True, check=True).stdout

@@ -1,0 +1,260 @@
+"""Load & validate: ``cards/topics.yaml`` plus every card file -> a :class:`Corpus`.
+
+Every problem is collected and raised together in one :class:`InputError`, so a user fixes a
+whole corpus in one round instead of one error per run.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from pathlib import Path
+
+from .errors import InputError, Location, Problem
+from .model import Card, Corpus, Source, Topic
+from .yamlread import LinedDict, read_yaml
+
+TOPICS_FILE = "topics.yaml"
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+CARD_KEYS = ("id", "question", "answer", "explanation", "topics", "tags")
+FILE_KEYS = ("source", "cards")
+SOURCE_KEYS = ("title", "origin", "slug")
+TOPICS_KEYS = ("deck", "slug", "topics")
+TOPIC_KEYS = ("name", "keywords")
+
+
+def load_corpus(cards_dir: Path) -> Corpus:
+    """Read and validate a corpus directory; raises InputError listing every problem."""
+    cards_dir = Path(cards_dir)
+    problems: list[Problem] = []
+    if not cards_dir.is_dir():
+        raise InputError([Problem(Location(cards_dir), "corpus directory not found")])
+    deck, slug, topics, topics_loc = _load_topics(cards_dir / TOPICS_FILE, problems)
+    cards: list[Card] = []
+    seen: dict[str, Card] = {}
+    files = sorted(p for p in cards_dir.glob("*.yaml") if p.name != TOPICS_FILE)
+    for path in files:
+        for card in _load_card_file(path, topics, problems):
+            if card.id in seen:
+                problems.append(Problem(card.location, f"id '{card.id}' is already used at {seen[card.id].location}", card.id))
+                continue
+            seen[card.id] = card
+            cards.append(card)
+    if not cards and not problems:
+        problems.append(Problem(Location(cards_dir), "no cards found: add cards to a *.yaml file (see README, 'Corpus format')"))
+    if problems:
+        raise InputError(problems)
+    return Corpus(deck=deck, slug=slug, topics=topics, cards=tuple(cards), root=cards_dir, topics_location=topics_loc)
+
+
+def slugify(text: str) -> str:
+    """File-name-safe slug that keeps CJK letters readable (never '-----')."""
+    slug = re.sub(r"[^\w]+", "-", text.strip(), flags=re.UNICODE).strip("-_")
+    return slug or "deck"
+
+
+def _suggest(word: str, choices) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _check_keys(data: LinedDict, allowed, path: Path, problems: list[Problem], what: str, card_id=None) -> None:
+    for key in data:
+        if key not in allowed:
+            problems.append(Problem(Location(path, data.key_lines.get(key, data.line)),
+                                    f"unknown key '{key}' in {what}{_suggest(str(key), allowed)}; allowed: {', '.join(allowed)}", card_id))
+    for key, line in data.duplicate_keys:
+        problems.append(Problem(Location(path, line), f"key '{key}' is given twice in {what}", card_id))
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _load_topics(path: Path, problems: list[Problem]):
+    empty = ("", "deck", {}, Location(path))
+    if not path.is_file():
+        problems.append(Problem(Location(path), "missing: the corpus needs a topics.yaml with 'deck:' and 'topics:'"))
+        return empty
+    data, found = read_yaml(path)
+    problems.extend(found)
+    if found:
+        return empty
+    if not isinstance(data, LinedDict):
+        problems.append(Problem(Location(path, 1), "must be a mapping with 'deck:' and 'topics:'"))
+        return empty
+    _check_keys(data, TOPICS_KEYS, path, problems, "topics.yaml")
+    deck = data.get("deck")
+    if not isinstance(deck, str) or not deck.strip():
+        problems.append(Problem(Location(path, data.key_lines.get("deck", data.line)), "'deck' must be the non-empty root deck name"))
+        deck = ""
+    deck = _display_name(deck)
+    slug = data.get("slug")
+    if slug is None:
+        slug = slugify(deck)
+    elif not isinstance(slug, str) or not ID_RE.match(slug):
+        problems.append(Problem(Location(path, data.key_lines["slug"]), "'slug' must be ASCII: lowercase letters, digits and '-'"))
+        slug = slugify(deck)
+    topics: dict[str, Topic] = {}
+    raw_topics = data.get("topics")
+    topics_line = data.key_lines.get("topics", data.line)
+    if not isinstance(raw_topics, LinedDict) or not raw_topics:
+        problems.append(Problem(Location(path, topics_line), "'topics' must map each topic key to {name: ...}"))
+        return deck, slug, topics, Location(path, data.line)
+    for key, line in raw_topics.duplicate_keys:
+        problems.append(Problem(Location(path, line), f"topic '{key}' is defined twice"))
+    for key, spec in raw_topics.items():
+        line = raw_topics.key_lines[key]
+        if not isinstance(key, str) or not ID_RE.match(key):
+            problems.append(Problem(Location(path, line), f"topic key '{key}' must use lowercase letters, digits and '-'"))
+            continue
+        if not isinstance(spec, LinedDict) or not isinstance(spec.get("name"), str) or not spec["name"].strip():
+            problems.append(Problem(Location(path, line), f"topic '{key}' needs a name: {{name: 训练 Training}}"))
+            continue
+        _check_keys(spec, TOPIC_KEYS, path, problems, f"topic '{key}'")
+        keywords = spec.get("keywords", [])
+        if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
+            problems.append(Problem(Location(path, spec.key_lines.get("keywords", line)), f"topic '{key}': keywords must be a list of text"))
+            keywords = []
+        topics[key] = Topic(key=key, name=_display_name(spec["name"]), keywords=tuple(keywords))
+    return deck, slug, topics, Location(path, data.line)
+
+
+def cards_from_bytes(path: Path, raw: bytes) -> list[Card]:
+    """The valid cards of one version of a card file (e.g. from git history); problems ignored."""
+    return _load_card_file(path, {}, [], raw)
+
+
+def topic_names_from_bytes(path: Path, raw: bytes) -> dict[str, str]:
+    """Topic key -> display name of one version of topics.yaml; problems ignored."""
+    data, found = read_yaml(path, raw)
+    topics = data.get("topics") if isinstance(data, dict) else None
+    if not isinstance(topics, dict):
+        return {}
+    return {k: _display_name(v["name"]) for k, v in topics.items() if isinstance(v, dict) and isinstance(v.get("name"), str)}
+
+
+def _display_name(name: str) -> str:
+    return name.strip().replace("::", ":")  # '::' would nest decks
+
+
+def _load_card_file(path: Path, topics: dict[str, Topic], problems: list[Problem], raw: bytes | None = None) -> list[Card]:
+    data, found = read_yaml(path, raw)
+    problems.extend(found)
+    if found:
+        return []
+    if not isinstance(data, LinedDict):
+        problems.append(Problem(Location(path, 1), "a card file must be a mapping with a 'cards:' list"))
+        return []
+    _check_keys(data, FILE_KEYS, path, problems, "the card file")
+    source = _load_source(path, data, problems)
+    file_slug = slugify(path.stem).lower()
+    raw_cards = data.get("cards")
+    if not isinstance(raw_cards, list):
+        problems.append(Problem(Location(path, data.key_lines.get("cards", data.line)), "'cards' must be a list of cards"))
+        return []
+    cards = []
+    for index, raw in enumerate(raw_cards, 1):
+        card = _load_card(path, index, raw, data.key_lines.get("cards", 1), source, file_slug, topics, problems)
+        if card is not None:
+            cards.append(card)
+    return cards
+
+
+def _load_source(path: Path, data: LinedDict, problems: list[Problem]) -> Source:
+    raw = data.get("source")
+    if raw is None:
+        return Source()
+    line = data.key_lines["source"]
+    if not isinstance(raw, LinedDict):
+        problems.append(Problem(Location(path, line), "'source' must be a mapping with title and/or origin"))
+        return Source()
+    _check_keys(raw, SOURCE_KEYS, path, problems, "source")
+    values = {}
+    for key in SOURCE_KEYS:
+        value = raw.get(key, "")
+        if not isinstance(value, (str, int)):
+            problems.append(Problem(Location(path, raw.key_lines[key]), f"source {key} must be text"))
+            value = ""
+        values[key] = str(value).strip()
+    if values["slug"] and not ID_RE.match(values["slug"]):
+        problems.append(Problem(Location(path, raw.key_lines["slug"]), "source slug must use lowercase letters, digits and '-'"))
+        values["slug"] = ""
+    return Source(title=values["title"], origin=values["origin"], slug=values["slug"])
+
+
+def _load_card(path, index, raw, list_line, source, file_slug, topics, problems) -> Card | None:
+    if not isinstance(raw, LinedDict):
+        # Scalars carry no mark of their own; the list's line is the best we can point at.
+        problems.append(Problem(Location(path, list_line), f"card #{index} must be a mapping with id, question, answer, topics"))
+        return None
+    line = raw.line
+    before = len(problems)
+
+    def bad(key: str, message: str, card_id=None) -> None:
+        problems.append(Problem(Location(path, raw.key_lines.get(key, line)), message, card_id))
+
+    card_id = raw.get("id")
+    if card_id is None:
+        problems.append(Problem(Location(path, line), f"card #{index} has no 'id'"))
+        card_id = None
+    elif not isinstance(card_id, str) or not ID_RE.match(card_id):
+        bad("id", f"card #{index}: id '{card_id}' must start with a-z or 0-9 and use only lowercase a-z, 0-9 and '-'")
+        card_id = None
+    label = card_id if card_id else None
+    _check_keys(raw, CARD_KEYS, path, problems, "card", label)
+
+    texts = {}
+    for key in ("question", "answer"):
+        value = raw.get(key)
+        if value is None:
+            bad(key, f"missing '{key}'", label)
+        elif _text(value) is None:
+            bad(key, f"'{key}' must be text (Markdown), not {type(value).__name__}", label)
+        elif not value.strip():
+            bad(key, f"'{key}' is empty", label)
+        texts[key] = value if isinstance(value, str) else ""
+    explanation = raw.get("explanation", "")
+    if explanation is None:
+        explanation = ""
+    if not isinstance(explanation, str):
+        bad("explanation", f"'explanation' must be text (Markdown), not {type(explanation).__name__}", label)
+        explanation = ""
+
+    card_topics = _string_list(raw, "topics", bad, label)
+    if "topics" not in raw:
+        bad("topics", f"missing 'topics': list at least one of {', '.join(topics) or 'the topics in topics.yaml'}", label)
+    elif card_topics is not None and not card_topics:
+        bad("topics", "'topics' is empty: list at least one topic", label)
+    for topic in card_topics or []:
+        if topics and topic not in topics:
+            bad("topics", f"unknown topic '{topic}'{_suggest(topic, topics)}; known topics: {', '.join(topics)}", label)
+    tags = _string_list(raw, "tags", bad, label) or []
+    for tag in tags:
+        if not tag or any(c.isspace() for c in tag):
+            bad("tags", f"tag '{tag}' must be non-empty and contain no spaces (use '-' or '_')", label)
+
+    if len(problems) > before or card_id is None:
+        return None
+    return Card(
+        id=card_id,
+        question=texts["question"],
+        answer=texts["answer"],
+        explanation=explanation,
+        topics=tuple(dict.fromkeys(card_topics)),
+        tags=tuple(dict.fromkeys(tags)),
+        source=source,
+        location=Location(path, line),
+        source_slug=(source.slug or file_slug) if not source.empty else "",
+    )
+
+
+def _string_list(raw: LinedDict, key: str, bad, label) -> list[str] | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [value]  # `topics: hardware` is a common, harmless shorthand
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        bad(key, f"'{key}' must be a list of text, e.g. [{key[:-1]}-a, {key[:-1]}-b]", label)
+        return None
+    return [v.strip() for v in value]

@@ -1,0 +1,66 @@
+"""Plain dataclasses passed between the stages: load -> render -> assemble -> write."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import Location
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a card file's cards came from (shown on the card back)."""
+
+    title: str = ""
+    origin: str = ""
+    slug: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not (self.title or self.origin or self.slug)
+
+
+@dataclass(frozen=True)
+class Topic:
+    key: str
+    name: str
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Card:
+    """One validated card of the corpus; ``str()`` is its source location."""
+
+    id: str
+    question: str
+    answer: str
+    explanation: str
+    topics: tuple[str, ...]
+    tags: tuple[str, ...]
+    source: Source
+    location: Location
+    source_slug: str = ""  # slug of the card file, used for the ``source::`` tag
+
+    def __str__(self) -> str:
+        return str(self.location)
+
+    @property
+    def primary_topic(self) -> str:
+        return self.topics[0]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    deck: str
+    slug: str
+    topics: dict[str, Topic]
+    cards: tuple[Card, ...]
+    root: object = None  # pathlib.Path of the corpus directory
+    topics_location: Location | None = None
+
+
+@dataclass(frozen=True)
+class RenderedCard:
+    """A card with every field turned into sanitised HTML."""
+
+    card: Card
+    fields: dict[str, str] = field(default_factory=dict)

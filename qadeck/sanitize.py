@@ -1,0 +1,35 @@
+"""The allow-list sanitiser every field passes through: nothing executable reaches a card."""
+from __future__ import annotations
+
+import nh3
+
+TAGS = {
+    "p", "br", "hr", "div", "span", "pre", "code", "blockquote",
+    "strong", "em", "b", "i", "u", "s", "del", "ins", "sub", "sup", "mark", "kbd", "small", "abbr",
+    "ul", "ol", "li", "dl", "dt", "dd",
+    "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
+    "h1", "h2", "h3", "h4", "h5", "h6", "a", "img",
+}
+ATTRIBUTES = {
+    "*": {"class", "title"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "th": {"style", "colspan", "rowspan"},
+    "td": {"style", "colspan", "rowspan"},
+    "ol": {"start"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+# Python-Markdown writes table alignment as inline style; nothing else may use style.
+STYLE_PROPERTIES = {"text-align"}
+
+
+def sanitize(html: str) -> str:
+    """Strip every tag, attribute and URL scheme not on the allow-list (script bodies included)."""
+    return nh3.clean(
+        html,
+        tags=TAGS,
+        attributes=ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        filter_style_properties=STYLE_PROPERTIES,
+        link_rel="noopener noreferrer",
+    )
