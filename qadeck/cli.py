@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cards", type=Path, default=Path("cards"), metavar="DIR", help="corpus directory (default: cards/)")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the package here (default: dist/<deck-slug>[-<tags>].apkg)")
     parser.add_argument("--check", action="store_true", help="validate only; write nothing")
+    parser.add_argument("--html", type=Path, metavar="FILE", help="also write a self-contained HTML preview of the selected cards")
     parser.add_argument("--templates", type=Path, default=DEFAULT_TEMPLATES, metavar="DIR", help="note type templates (default: templates/)")
     return parser
 
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 def _build(args: argparse.Namespace) -> int:
     tags = tuple(t.strip() for t in args.tags.split(",") if t.strip())
     options = BuildOptions(cards_dir=args.cards, tags=tags, output=args.output, check_only=args.check,
-                           templates_dir=args.templates)
+                           templates_dir=args.templates, html=args.html)
     result = build(options, Clock.from_environment())
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
@@ -73,6 +74,8 @@ def _print_summary(result: BuildResult) -> None:
         print("check passed; nothing written.")
     else:
         print(f"wrote {display_path(result.output)} ({_size(result.size)})")
+    if result.html is not None:
+        print(f"wrote {display_path(result.html)} (preview)")
 
 
 def _size(size: int) -> str:

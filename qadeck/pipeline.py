@@ -24,6 +24,7 @@ class BuildOptions:
     check_only: bool = False
     templates_dir: Path = DEFAULT_TEMPLATES
     dist_dir: Path = Path("dist")
+    html: Path | None = None  # also write a self-contained preview page here
 
 
 @dataclass
@@ -32,6 +33,7 @@ class BuildResult:
     deck_counts: dict[str, int]
     output: Path | None = None
     size: int = 0
+    html: Path | None = None
     warnings: list[Problem] = field(default_factory=list)
 
 
@@ -61,6 +63,12 @@ def build(options: BuildOptions, clock: Clock) -> BuildResult:
     plan = assemble(corpus, rendered, note_type, card_times(selected, clock), tree_time(options.templates_dir, clock))
     result.output = default_output(options, corpus)
     result.size = write_atomically(result.output, lambda tmp: write_apkg(plan, tmp))
+    if options.html is not None:
+        from .preview import render_preview  # only builds that ask for a preview pay for it
+
+        page = render_preview(selected, rendered, note_type)
+        write_atomically(options.html, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+        result.html = Path(options.html)
     return result
 
 
