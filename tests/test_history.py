@@ -1,0 +1,152 @@
+"""Rebuilds update notes in place: modification times follow each card's own edits (git history)."""
+from __future__ import annotations
+
+import sqlite3
+import zipfile
+from pathlib import Path
+
+from anki_helpers import fresh_import, import_apkg, notes_by_id, open_collection
+from conftest import run_cli
+
+OUT = "dist/deck.apkg"
+
+
+def build(*extra: str) -> Path:
+    assert run_cli("--cards", "cards", "--templates", "templates", "-o", OUT, *extra) == 0
+    return Path(OUT)
+
+
+def note_mods(apkg: Path, tmp_path: Path) -> dict[str, int]:
+    """GUID -> modification time, read straight from the package's collection."""
+    db = tmp_path / "peek.anki2"
+    with zipfile.ZipFile(apkg) as z:
+        db.write_bytes(z.read("collection.anki2"))
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("select flds, mod from notes").fetchall()
+    return {flds.split("\x1f")[-1]: mod for flds, mod in rows}
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_edited_card_updates_in_place_keeping_review_history(checkout, tmp_path):
+    first = checkout.clock
+    col, log = fresh_import(tmp_path, build())
+    try:
+        assert log.new == 4
+        card = notes_by_id(col)["scaling-transfer-learning"].cards()[0]
+        card.start_timer()
+        col.sched.answerCard(card, 3)  # a real review: creates revlog history and schedules the card
+        card.load()
+        due_before, reviews_before = card.due, col.db.scalar("select count() from revlog where cid=?", card.id)
+        assert reviews_before == 1
+
+        edit(checkout.root / "cards/scaling.yaml", "3. 用新数据集训练并评估。", "3. 用新数据集微调并评估。")
+        edited_at = checkout.commit("reword one answer")
+        mods = note_mods(build(), tmp_path)
+        assert mods["scaling-transfer-learning"] == edited_at
+        assert {m for cid, m in mods.items() if cid != "scaling-transfer-learning"} == {first}
+
+        log = import_apkg(col, Path(OUT))
+        assert (log.new, log.updated, log.duplicate) == (0, 1, 3)
+        assert col.note_count() == 4
+        note = notes_by_id(col)["scaling-transfer-learning"]
+        assert "用新数据集微调并评估" in note["Answer"]
+        card = note.cards()[0]
+        assert col.db.scalar("select count() from revlog where cid=?", card.id) == reviews_before
+        assert card.due == due_before and card.reps == 1
+    finally:
+        col.close()
+
+
+def test_unchanged_rebuild_updates_nothing(checkout, tmp_path):
+    col, _ = fresh_import(tmp_path, build())
+    try:
+        log = import_apkg(col, build())
+        assert (log.new, log.updated, log.duplicate) == (0, 0, 4)
+    finally:
+        col.close()
+
+
+def test_two_builds_of_same_checkout_are_byte_identical(checkout):
+    first = build().read_bytes()
+    second = build().read_bytes()
+    assert first == second
+
+
+def test_removing_a_line_of_a_card_moves_its_time(checkout, tmp_path):
+    # A deleted line leaves no trace in `git blame`; the content history must still see it.
+    edit(checkout.root / "cards/deploy.yaml", "    tags: [quantization, pruning]\n", "")
+    edited_at = checkout.commit("drop tags")
+    mods = note_mods(build(), tmp_path)
+    assert mods["compression-methods"] == edited_at
+    assert mods["security-privacy"] < edited_at
+
+
+def test_reformatting_without_content_change_keeps_times(checkout, tmp_path):
+    before = note_mods(build(), tmp_path)
+    edit(checkout.root / "cards/deploy.yaml", "    tags: [quantization, pruning]\n", "    tags:\n      - quantization\n      - pruning\n")
+    checkout.commit("reformat")
+    assert note_mods(build(), tmp_path) == before
+
+
+def test_renaming_a_topic_moves_its_cards_times(checkout, tmp_path):
+    edit(checkout.root / "cards/topics.yaml", "{name: 安全 Security", "{name: 安全与隐私 Security")
+    edited_at = checkout.commit("rename topic")
+    mods = note_mods(build(), tmp_path)
+    assert mods["security-privacy"] == edited_at
+    assert mods["scaling-compute-efficiency"] < edited_at
+
+
+def test_uncommitted_edit_counts_as_now(checkout, tmp_path):
+    edit(checkout.root / "cards/deploy.yaml", "剪枝 | 删除", "剪枝 | 移除")
+    mods = note_mods(build(), tmp_path)
+    assert mods["compression-methods"] > checkout.clock + 10_000_000  # 'now', years after the fixture's commits
+    assert mods["security-privacy"] == checkout.clock
+
+
+def test_source_date_epoch_caps_all_times(checkout, tmp_path, monkeypatch):
+    edit(checkout.root / "cards/deploy.yaml", "剪枝 | 删除", "剪枝 | 移除")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(checkout.clock - 60))
+    first = build().read_bytes()
+    mods = note_mods(Path(OUT), tmp_path)
+    assert set(mods.values()) == {checkout.clock - 60}
+    assert build().read_bytes() == first
+
+
+def test_css_change_reaches_existing_collection(checkout, tmp_path):
+    col, _ = fresh_import(tmp_path, build())
+    col.close()
+    with open(checkout.root / "templates/card.css", "a", encoding="utf-8") as css:
+        css.write("\n.qa-question { letter-spacing: 0.01em; }\n")
+    checkout.commit("tweak css")
+    col = open_collection(tmp_path / "collection.anki2")
+    try:
+        log = import_apkg(col, build())
+        assert log.new == 0 and col.note_count() == 4
+    finally:
+        col.close()
+    col = open_collection(tmp_path / "collection.anki2")  # reopen: the notetype cache is stale after import
+    try:
+        (model,) = [m for m in col.models.all() if m["name"] == "qadeck Q&A"]
+        assert "letter-spacing: 0.01em" in model["css"]
+        card = notes_by_id(col)["scaling-compute-efficiency"].cards()[0]
+        assert "letter-spacing: 0.01em" in card.answer()
+    finally:
+        col.close()
+
+
+def test_outside_git_uses_file_times(corpus, tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    os.utime(corpus / "scaling.yaml", (1_650_000_000, 1_650_000_000))
+    os.utime(corpus / "deploy.yaml", (1_660_000_000, 1_660_000_000))
+    out = tmp_path / "x.apkg"
+    assert run_cli("--cards", str(corpus), "-o", str(out)) == 0
+    mods = note_mods(out, tmp_path)
+    assert mods["scaling-compute-efficiency"] == 1_650_000_000
+    assert mods["compression-methods"] == 1_660_000_000

@@ -1,0 +1,168 @@
+"""Bad input: one line per problem (`cards/file.yaml:LINE: card 'id': what`), all in one run,
+exit code 2, no traceback, nothing written."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+
+GOOD_CARD = """  - id: {id}
+    question: 问题？
+    answer: 答案。
+    topics: [training]
+"""
+
+
+@pytest.fixture
+def cwd(corpus: Path, monkeypatch) -> Path:
+    """Run from the corpus's parent so messages show `cards/...` paths."""
+    monkeypatch.chdir(corpus.parent)
+    return corpus.parent
+
+
+def write(corpus: Path, name: str, text: str) -> None:
+    (corpus / name).write_text(text, encoding="utf-8")
+
+
+def fails_with(capsys, *args: str) -> list[str]:
+    code = run_cli(*args)
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "Traceback" not in err
+    return [line for line in err.splitlines() if line.startswith("error: ")]
+
+
+def assert_nothing_written(root: Path) -> None:
+    assert not (root / "dist").exists()
+
+
+def test_yaml_syntax_error(cwd, corpus, capsys):
+    write(corpus, "broken.yaml", "cards:\n  - id: a\n    question: [unclosed\n    answer: x\n")
+    lines = fails_with(capsys, "--cards", "cards")
+    assert len(lines) == 1
+    assert lines[0].startswith("error: cards/broken.yaml:4: YAML syntax error")
+    assert_nothing_written(cwd)
+
+
+def test_card_not_a_mapping(cwd, corpus, capsys):
+    write(corpus, "bad.yaml", "cards:\n  - just a string\n")
+    assert fails_with(capsys, "--cards", "cards") == [
+        "error: cards/bad.yaml:1: card #1 must be a mapping with id, question, answer, topics"]
+
+
+def test_missing_and_empty_question_and_answer(cwd, corpus, capsys):
+    write(corpus, "bad.yaml", "cards:\n  - id: no-answer\n    question: 问？\n    topics: [training]\n"
+                              "  - id: empty-question\n    question: '  '\n    answer: 答\n    topics: [training]\n")
+    assert fails_with(capsys, "--cards", "cards") == [
+        "error: cards/bad.yaml:2: card 'no-answer': missing 'answer'",
+        "error: cards/bad.yaml:6: card 'empty-question': 'question' is empty",
+    ]
+
+
+def test_wrong_types(cwd, corpus, capsys):
+    write(corpus, "bad.yaml", "cards:\n  - id: typed\n    question: 问？\n    answer: 42\n"
+                              "    topics: {a: b}\n    tags: [ok, [nested]]\n    explanation: [x]\n")
+    lines = fails_with(capsys, "--cards", "cards")
+    assert "error: cards/bad.yaml:4: card 'typed': 'answer' must be text (Markdown), not int" in lines
+    assert any(l.startswith("error: cards/bad.yaml:5: card 'typed': 'topics' must be a list of text") for l in lines)
+    assert any(l.startswith("error: cards/bad.yaml:6: card 'typed': 'tags' must be a list of text") for l in lines)
+    assert "error: cards/bad.yaml:7: card 'typed': 'explanation' must be text (Markdown), not list" in lines
+
+
+def test_bad_id_characters(cwd, corpus, capsys):
+    write(corpus, "bad.yaml", "cards:\n  - id: Bad_ID\n    question: 问？\n    answer: 答\n    topics: [training]\n")
+    lines = fails_with(capsys, "--cards", "cards")
+    assert lines == ["error: cards/bad.yaml:2: card #1: id 'Bad_ID' must start with a-z or 0-9 and use only lowercase a-z, 0-9 and '-'"]
+
+
+def test_duplicate_id_names_both_places(cwd, corpus, capsys):
+    write(corpus, "zz.yaml", "cards:\n" + GOOD_CARD.format(id="scaling-transfer-learning"))
+    lines = fails_with(capsys, "--cards", "cards")
+    assert len(lines) == 1
+    assert lines[0].startswith("error: cards/zz.yaml:2: card 'scaling-transfer-learning': id 'scaling-transfer-learning' is already used at cards/scaling.yaml:")
+
+
+def test_unknown_topic_suggests_closest(cwd, corpus, capsys):
+    write(corpus, "bad.yaml", "cards:\n  - id: t\n    question: 问？\n    answer: 答\n    topics: [hardwre]\n")
+    (line,) = fails_with(capsys, "--cards", "cards")
+    assert line.startswith("error: cards/bad.yaml:5: card 't': unknown topic 'hardwre' (did you mean 'hardware'?)")
+    assert "known topics: training, compression, hardware, security" in line
+
+
+def test_unknown_key_suggests_closest(cwd, corpus, capsys):
+    write(corpus, "bad.yaml", "cards:\n  - id: t\n    question: 问？\n    answer: 答\n    topics: [training]\n    explaination: 解\n")
+    (line,) = fails_with(capsys, "--cards", "cards")
+    assert line.startswith("error: cards/bad.yaml:6: card 't': unknown key 'explaination' in card (did you mean 'explanation'?)")
+
+
+def test_tag_with_space(cwd, corpus, capsys):
+    write(corpus, "bad.yaml", "cards:\n  - id: t\n    question: 问？\n    answer: 答\n    topics: [training]\n    tags: [deep learning]\n")
+    (line,) = fails_with(capsys, "--cards", "cards")
+    assert line.startswith("error: cards/bad.yaml:6: card 't': tag 'deep learning' must be non-empty and contain no spaces")
+
+
+def test_empty_corpus(cwd, corpus, capsys):
+    for path in corpus.glob("*.yaml"):
+        if path.name != "topics.yaml":
+            path.unlink()
+    (line,) = fails_with(capsys, "--cards", "cards")
+    assert line.startswith("error: cards: no cards found")
+
+
+def test_not_utf8(cwd, corpus, capsys):
+    (corpus / "gbk.yaml").write_bytes("cards:\n  - id: x\n    question: 中文问题\n".encode("gbk"))
+    (line,) = fails_with(capsys, "--cards", "cards")
+    assert line.startswith("error: cards/gbk.yaml:3: file is not UTF-8")
+
+
+def test_missing_topics_file(cwd, corpus, capsys):
+    (corpus / "topics.yaml").unlink()
+    lines = fails_with(capsys, "--cards", "cards")
+    assert lines[0].startswith("error: cards/topics.yaml: missing")
+
+
+def test_tags_matching_nothing(cwd, corpus, capsys):
+    topics = corpus / "topics.yaml"
+    topics.write_text(topics.read_text(encoding="utf-8") + "  evaluation: {name: 评估 Evaluation}\n", encoding="utf-8")
+    (line,) = fails_with(capsys, "--cards", "cards", "--tags", "evaluation")
+    assert line.startswith("error: cards/topics.yaml:1: --tags evaluation matches no card")
+    assert_nothing_written(cwd)
+
+
+def test_unknown_tag_lists_known_ones(cwd, corpus, capsys):
+    assert run_cli("--cards", "cards", "--tags", "hardwear") == 2
+    err = capsys.readouterr().err
+    assert "unknown tag(s) 'hardwear'" in err
+    for known in ("hardware", "training", "security", "compression", "pruning", "quantization", "efficiency"):
+        assert known in err
+    assert_nothing_written(cwd)
+
+
+def test_all_problems_in_one_run_and_old_package_kept(cwd, corpus, capsys):
+    out = cwd / "dist" / "ai-interview.apkg"
+    assert run_cli("--cards", "cards") == 0
+    before = out.read_bytes()
+    write(corpus, "a.yaml", "cards:\n  - id: A\n    question: q\n    answer: a\n    topics: [training]\n")
+    write(corpus, "b.yaml", "cards: [\n")
+    write(corpus, "c.yaml", "cards:\n  - id: c\n    question: q\n    topics: [nope]\n")
+    capsys.readouterr()
+    lines = fails_with(capsys, "--cards", "cards")
+    assert [l.split(":")[1] for l in lines] == [" cards/a.yaml", " cards/b.yaml", " cards/c.yaml", " cards/c.yaml"]
+    assert out.read_bytes() == before
+    assert [p.name for p in out.parent.iterdir()] == ["ai-interview.apkg"]  # no temp file left behind
+
+
+def test_check_reports_the_same_problems(cwd, corpus, capsys):
+    write(corpus, "a.yaml", "cards:\n  - id: a\n    question: q\n    topics: [training]\n")
+    assert fails_with(capsys, "--cards", "cards", "--check") == ["error: cards/a.yaml:2: card 'a': missing 'answer'"]
+
+
+def test_topics_file_problems(cwd, corpus, capsys):
+    write(corpus, "topics.yaml", "deck: ''\nslug: Not Ascii\ntopics:\n  Bad Key: {name: x}\n  nameless: {}\n")
+    lines = fails_with(capsys, "--cards", "cards")
+    assert "error: cards/topics.yaml:1: 'deck' must be the non-empty root deck name" in lines
+    assert "error: cards/topics.yaml:2: 'slug' must be ASCII: lowercase letters, digits and '-'" in lines
+    assert "error: cards/topics.yaml:4: topic key 'Bad Key' must use lowercase letters, digits and '-'" in lines
+    assert "error: cards/topics.yaml:5: topic 'nameless' needs a name: {name: 训练 Training}" in lines
