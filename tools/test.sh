@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Run every test on a fresh machine: installs the test dependencies (and Debian's chromium for the
+# browser tests when it is missing and apt-get is available), then runs pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq chromium >/dev/null
+fi
+
+python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+python -m pytest "$@"
