@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import unicodedata
 from pathlib import Path
 
 from .errors import InputError, QadeckError, UsageError, display_path
@@ -25,9 +26,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def import_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="build.py import", description="Turn Q&A Markdown articles into card files.")
+    parser.add_argument("articles", type=Path, nargs="+", metavar="ARTICLE.md")
+    parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write all cards to this one file (default: cards/<article-slug>.yaml each)")
+    parser.add_argument("--force", action="store_true", help="overwrite existing card files")
+    parser.add_argument("--cards", type=Path, default=Path("cards"), metavar="DIR", help="corpus directory (default: cards/)")
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
+        if argv[:1] == ["import"]:
+            return _import(import_parser().parse_args(argv[1:]))
         return _build(build_parser().parse_args(argv))
     except InputError as exc:
         for problem in exc.problems:
@@ -64,18 +76,35 @@ def _build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _import(args: argparse.Namespace) -> int:
+    from .importer import run_import  # the build never pays for the importer
+
+    report = run_import(args.articles, args.output, args.force, args.cards)
+    for warning in report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    for path in report.written:
+        print(f"wrote {display_path(path)}")
+    print(f"{report.cards} card(s) imported; review them, then run: python build.py --check")
+    return EXIT_OK
+
+
 def _print_summary(result: BuildResult) -> None:
     total = sum(result.deck_counts.values())
     print(f"{result.corpus.deck}: {total} card(s)")
-    width = max(len(name) for name in result.deck_counts)
+    width = max(_width(name) for name in result.deck_counts)
     for name, count in sorted(result.deck_counts.items(), key=lambda kv: (-kv[1], kv[0])):
-        print(f"  {name.ljust(width)}  {count:>5}")
+        print(f"  {name}{' ' * (width - _width(name))}  {count:>5}")
     if result.output is None:
         print("check passed; nothing written.")
     else:
         print(f"wrote {display_path(result.output)} ({_size(result.size)})")
     if result.html is not None:
         print(f"wrote {display_path(result.html)} (preview)")
+
+
+def _width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _size(size: int) -> str:

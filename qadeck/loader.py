@@ -15,7 +15,7 @@ from .yamlread import LinedDict, read_yaml
 
 TOPICS_FILE = "topics.yaml"
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-CARD_KEYS = ("id", "question", "answer", "explanation", "topics", "tags")
+CARD_KEYS = ("id", "question", "answer", "explanation", "topics", "tags", "distinct_from")
 FILE_KEYS = ("source", "cards")
 SOURCE_KEYS = ("title", "origin", "slug")
 TOPICS_KEYS = ("deck", "slug", "topics")
@@ -39,6 +39,10 @@ def load_corpus(cards_dir: Path) -> Corpus:
                 continue
             seen[card.id] = card
             cards.append(card)
+    for card in cards:
+        for other in card.distinct_from:
+            if other not in seen:
+                problems.append(Problem(card.location, f"distinct_from names unknown card '{other}'", card.id))
     if not cards and not problems:
         problems.append(Problem(Location(cards_dir), "no cards found: add cards to a *.yaml file (see README, 'Corpus format')"))
     if problems:
@@ -233,6 +237,11 @@ def _load_card(path, index, raw, list_line, source, file_slug, topics, problems)
         if not tag or any(c.isspace() for c in tag):
             bad("tags", f"tag '{tag}' must be non-empty and contain no spaces (use '-' or '_')", label)
 
+    distinct = _string_list(raw, "distinct_from", bad, label) or []
+    for other in distinct:
+        if not ID_RE.match(other):
+            bad("distinct_from", f"distinct_from: '{other}' is not a card id", label)
+
     if len(problems) > before or card_id is None:
         return None
     return Card(
@@ -245,6 +254,7 @@ def _load_card(path, index, raw, list_line, source, file_slug, topics, problems)
         source=source,
         location=Location(path, line),
         source_slug=(source.slug or file_slug) if not source.empty else "",
+        distinct_from=tuple(distinct),
     )
 
 

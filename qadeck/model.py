@@ -39,6 +39,7 @@ class Card:
     source: Source
     location: Location
     source_slug: str = ""  # slug of the card file, used for the ``source::`` tag
+    distinct_from: tuple[str, ...] = ()  # reviewed near-duplicates that really differ
 
     def __str__(self) -> str:
         return str(self.location)

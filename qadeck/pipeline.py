@@ -14,6 +14,7 @@ from .notetype import DEFAULT_TEMPLATES, load_note_type
 from .output import write_atomically
 from .render import render_corpus
 from .select import select_cards
+from .similarity import duplicate_questions
 
 
 @dataclass(frozen=True)
@@ -73,5 +74,8 @@ def build(options: BuildOptions, clock: Clock) -> BuildResult:
 
 
 def check_corpus(corpus: Corpus) -> list[Problem]:
-    """Corpus-wide checks beyond one card: duplicate questions (errors) and near-duplicates (warnings)."""
-    return []
+    """Corpus-wide checks beyond one card: duplicate questions are errors, near-duplicates warnings."""
+    errors, warnings = duplicate_questions(corpus.cards)
+    if errors:
+        raise InputError(errors)
+    return warnings
