@@ -1,0 +1,244 @@
+"""``build.py import``: turn Q&A articles into card files of the corpus format.
+
+One card file per article (``cards/<article-slug>.yaml``) unless one output file is named. Card ids
+are ``<output-file-stem>-<nn>``, numbered in article order, so re-importing the same article into
+the same file gives the same ids (and, with ``--force``, a byte-identical file).
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+import yaml
+
+from .article import Article, parse_article, suggest_topics
+from .errors import InputError, Location, Problem, UsageError
+from .model import Card, Source
+from .similarity import similar_pairs
+
+TOPICS_FILE = "topics.yaml"
+
+
+@dataclass
+class ImportReport:
+    written: list[Path] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    cards: int = 0  # cards written, over all files
+
+
+def article_slug(path: Path) -> str:
+    """ASCII slug of an article's file name: ``000_4337de1ed0bc8049.txt`` -> ``000-4337de1ed0bc8049``."""
+    ascii_name = unicodedata.normalize("NFKD", path.stem).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-") or "article"
+
+
+def run_import(articles: Sequence[Path], output: Path | None, force: bool, cards_dir: Path) -> ImportReport:
+    """Import ``articles`` into card files; raises InputError / UsageError, writes all or nothing."""
+    articles = [Path(a) for a in articles]
+    cards_dir = Path(cards_dir)
+    if not articles:
+        raise UsageError("name at least one article to import")
+    report = ImportReport()
+    rules = _topic_rules(cards_dir, report.warnings)
+
+    problems: list[Problem] = []
+    parsed: list[Article] = []
+    for path in articles:
+        text = _read(path, problems)
+        if text is None:
+            continue
+        article = parse_article(text, path)
+        if not article.cards:
+            problems.append(Problem(Location(path), "no recognisable Q&A found: expected questions as headings or bold lines "
+                                                    "(e.g. '### 1. 什么是量化？') followed by their answers (e.g. '**答案：** …')"))
+        parsed.append(article)
+    if problems:
+        raise InputError(problems)
+
+    plans = [(Path(output), parsed)] if output else [(cards_dir / f"{article_slug(a.path)}.yaml", [a]) for a in parsed]
+    targets = [p.resolve() for p, _ in plans]
+    if len(set(targets)) < len(targets):
+        raise UsageError("two articles would be written to the same card file; import them with -o FILE")
+    for path, _ in plans:
+        if path.exists() and not force:
+            raise UsageError(f"{path} already exists; use --force to overwrite it")
+
+    documents = []
+    new_cards: list[Card] = []
+    for path, group in plans:
+        document, cards = _document(path, group, rules, report.warnings)
+        documents.append((path, document))
+        new_cards += cards
+    report.warnings += _corpus_warnings(new_cards, cards_dir, set(targets))
+
+    _write_all([(path, dump_card_file(document)) for path, document in documents])
+    report.written = [path for path, _ in documents]
+    report.cards = len(new_cards)
+    report.warnings = [w for a in parsed for w in a.warnings] + report.warnings
+    return report
+
+
+def _read(path: Path, problems: list[Problem]) -> str | None:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(Location(path), f"cannot read the article: {exc.strerror or exc}"))
+        return None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(Problem(Location(path, line), "the article is not UTF-8 text; save it as UTF-8"))
+        return None
+
+
+def _topic_rules(cards_dir: Path, warnings: list[Problem]) -> dict[str, list[str]]:
+    """Topic key -> keywords from topics.yaml (empty when there is none)."""
+    path = cards_dir / TOPICS_FILE
+    if not path.is_file():
+        warnings.append(Problem(Location(path), "not found: imported cards get no topics; add them by hand"))
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        warnings.append(Problem(Location(path), f"cannot be read ({exc.__class__.__name__}); imported cards get no topics"))
+        return {}
+    topics = data.get("topics") if isinstance(data, dict) else None
+    if not isinstance(topics, dict):
+        return {}
+    rules = {}
+    for key, spec in topics.items():
+        words = spec.get("keywords", []) if isinstance(spec, dict) else []
+        rules[str(key)] = [str(w) for w in words] if isinstance(words, list) else []
+    return rules
+
+
+def _document(path: Path, articles: Sequence[Article], rules: dict[str, list[str]], warnings: list[Problem]):
+    prefix = article_slug(path)
+    total = sum(len(a.cards) for a in articles)
+    width = max(2, len(str(total)))
+    titles = [a.title for a in articles if a.title]
+    source = {}
+    if titles:
+        source["title"] = " / ".join(titles)
+    source["origin"] = ", ".join(a.path.name for a in articles)
+    entries, cards = [], []
+    number = 0
+    for article in articles:
+        for item in article.cards:
+            number += 1
+            card_id = f"{prefix}-{number:0{width}d}"
+            topics = suggest_topics(item.question, f"{item.answer}\n{item.explanation}", rules)
+            if not topics and rules:
+                topics = [next(iter(rules))]
+                warnings.append(Problem(Location(article.path, item.line),
+                                        f"no topic keyword matched; put under '{topics[0]}' — check it", card_id))
+            entry = {"id": card_id, "question": _block(item.question), "answer": _block(item.answer)}
+            if item.explanation:
+                entry["explanation"] = _block(item.explanation)
+            entry["topics"] = _Flow(topics)
+            entries.append(entry)
+            cards.append(Card(id=card_id, question=item.question, answer=item.answer, explanation=item.explanation,
+                              topics=tuple(topics), tags=(), source=Source(source.get("title", ""), source["origin"]),
+                              location=Location(article.path, item.line)))
+    return {"source": source, "cards": entries}, cards
+
+
+def _block(text: str) -> str:
+    """Multi-line text ends with a newline so YAML writes it as a plain ``|`` block."""
+    return text + "\n" if "\n" in text else text
+
+
+def _corpus_warnings(new_cards: list[Card], cards_dir: Path, replaced: set[Path]) -> list[Problem]:
+    """Near-duplicates (and id clashes) of the imported cards against each other and the corpus."""
+    existing: list[Card] = []
+    warnings: list[Problem] = []
+    if (cards_dir / TOPICS_FILE).is_file() and any(p.name != TOPICS_FILE for p in cards_dir.glob("*.yaml")):
+        from .loader import load_corpus  # late: the loader is only needed when there is a corpus
+
+        try:
+            corpus = load_corpus(cards_dir)
+        except InputError as exc:
+            warnings.append(Problem(Location(cards_dir), f"the existing corpus has {len(exc.problems)} problem(s), so the "
+                                                         "imported cards were not compared with it; run 'build.py --check'"))
+        else:
+            existing = [c for c in corpus.cards if Path(c.location.path).resolve() not in replaced]
+    known = {c.id: c for c in existing}
+    for card in new_cards:
+        if card.id in known:
+            warnings.append(Problem(card.location, f"id is already used by {known[card.id].location}", card.id))
+    cards = existing + new_cards
+    first_new = len(existing)
+    for pair in similar_pairs([c.question for c in cards]):
+        if pair.second < first_new:
+            continue  # both already in the corpus: that is --check's business
+        a, b = cards[pair.first], cards[pair.second]
+        what = "duplicate" if pair.exact else f"near-duplicate ({pair.score:.0%} alike)"
+        warnings.append(Problem(b.location, f"{what} question of card '{a.id}' at {a.location}", b.id))
+    return warnings
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+
+class _Flow(list):
+    """A list written in flow style: ``topics: [hardware, training]``."""
+
+
+class _Dumper(yaml.SafeDumper):
+    def increase_indent(self, flow: bool = False, indentless: bool = False):
+        return super().increase_indent(flow, False)  # '  - id:' under 'cards:', as in the README
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str):
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+_Dumper.add_representer(str, _represent_str)
+_Dumper.add_representer(_Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
+
+
+def dump_card_file(document: dict) -> str:
+    """Human-readable YAML: keys in contract order, block literals for multi-line text, real CJK."""
+    text = yaml.dump(document, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1_000_000,
+                     default_flow_style=False, indent=2)
+    if yaml.safe_load(text) != _plain(document):  # never write something that reads back differently
+        raise RuntimeError("card file did not survive a YAML round trip")
+    return text
+
+
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _file_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def _write_all(files: Sequence[tuple[Path, str]]) -> None:
+    """Write every file to a temp file beside it first, then rename them all into place."""
+    temps: list[tuple[str, Path]] = []
+    try:
+        for path, text in files:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            temps.append((temp, path))
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+            os.chmod(temp, _file_mode())  # mkstemp makes 0600; card files are ordinary files
+        for temp, path in temps:
+            os.replace(temp, path)
+    finally:
+        for temp, _ in temps:
+            Path(temp).unlink(missing_ok=True)

@@ -1,0 +1,102 @@
+"""Duplicate and near-duplicate questions: the library, and ``build.py --check`` on a corpus."""
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+from conftest import run_cli
+from qadeck.errors import Location
+from qadeck.model import Card, Source
+from qadeck.similarity import normalise, similar_pairs, duplicate_questions
+
+# Questions as the seed articles word them: template-made, so many differ in one word only.
+SEED_QUESTIONS = [
+    "请简述如何进行深度学习模型的迁移学习？",        # 0
+    "大规模模型的迁移学习如何实现？",                # 1  same as 0
+    "如何进行大规模模型的量化？",                    # 2
+    "如何实现深度学习模型的量化？",                  # 3  same as 2
+    "如何进行大规模模型的音频处理？",                # 4
+    "如何进行大规模模型的视频处理？",                # 5  differs from 4 in the word that matters
+    "如何处理深度学习中的梯度消失问题？",            # 6
+    "如何处理深度学习中的梯度爆炸问题？",            # 7
+    "如何评估大规模模型的性能？",                    # 8
+    "如何评估大模型的性能和效果？",                  # 9  same as 8
+    "如何进行大规模模型的剪枝？",                    # 10
+    "如何优化深度学习模型的推理速度？",              # 11
+    "如何优化深度学习模型的训练速度？",              # 12
+    "如何进行大规模模型的多语言处理？",              # 13
+    "如何进行大规模模型的自然语言处理？",            # 14
+    "如何在深度学习模型中应用注意力机制？",          # 15
+    "如何进行大规模模型的注意力机制？",              # 16 same as 15
+]
+
+
+def make_card(card_id: str, question: str, line: int, distinct_from=()) -> Card:
+    return Card(id=card_id, question=question, answer="a", explanation="", topics=("training",), tags=(),
+                source=Source(), location=Location(Path("cards/x.yaml"), line), distinct_from=tuple(distinct_from))
+
+
+def test_normalise_ignores_width_case_punctuation_and_polite_prefixes():
+    assert normalise("请简述：什么是ＧＰＵ？") == normalise("什么是 gpu") == "什么是gpu"
+    assert normalise("**1. 请解释** 如何使用 `Dropout`？") == normalise("如何使用dropout")
+    assert normalise("题目 3：什么是量化?") == "什么是量化"
+
+
+def test_near_duplicates_on_the_seed_questions():
+    pairs = {(p.first, p.second) for p in similar_pairs(SEED_QUESTIONS)}
+    assert {(0, 1), (2, 3), (8, 9), (15, 16)} <= pairs
+    for distinct in [(4, 5), (6, 7), (11, 12), (13, 14), (2, 10)]:
+        assert distinct not in pairs, [SEED_QUESTIONS[i] for i in distinct]
+
+
+def test_exact_duplicate_is_an_error_naming_both_places():
+    cards = [make_card("a", "如何处理过拟合问题？", 3), make_card("b", "如何进行剪枝？", 9),
+             make_card("c", "请简述：如何处理过拟合问题", 12)]
+    errors, warnings = duplicate_questions(cards)
+    assert [str(e) for e in errors] == ["cards/x.yaml:12: card 'c': duplicate question: same as card 'a' at cards/x.yaml:3"]
+    assert warnings == []
+
+
+def test_near_duplicate_is_a_warning_and_distinct_from_acknowledges_it():
+    questions = SEED_QUESTIONS[2:]  # a corpus, so rare words weigh more than template words
+    cards = [make_card(f"q{i}", q, i + 1) for i, q in enumerate(questions)]
+    cards[0] = make_card("quant", "如何进行大规模模型的量化？", 1)
+    cards[1] = make_card("quant-dl", "如何实现深度学习模型的量化？", 2)
+    _, warnings = duplicate_questions(cards)
+    quant = [str(w) for w in warnings if w.card_id == "quant-dl"]
+    assert len(quant) == 1
+    assert quant[0].startswith("cards/x.yaml:2: card 'quant-dl': near-duplicate question (")
+    assert quant[0].endswith("of card 'quant' at cards/x.yaml:1; merge them, or add 'distinct_from: [quant]' if they really differ")
+
+    cards[1] = make_card("quant-dl", "如何实现深度学习模型的量化？", 2, distinct_from=["quant"])
+    _, warnings = duplicate_questions(cards)
+    assert not [w for w in warnings if w.card_id == "quant-dl"]
+
+
+def test_fast_enough_for_ten_thousand_cards():
+    rng = random.Random(1)
+    chars = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+    subjects = ["".join(rng.choice(chars) for _ in range(rng.randint(2, 4))) for _ in range(250)]
+    templates = ["如何进行大规模模型的{}？", "如何在深度学习模型中应用{}？", "{}的原理是什么？", "请简述{}的一般步骤。",
+                 "如何优化{}的推理速度？", "什么是{}？", "{}有哪些常见问题？", "如何评估{}的效果？"]
+    questions = [templates[t % len(templates)].format(s + str(t)) for s in subjects for t in range(40)]
+    assert len(questions) == 10_000
+    start = time.perf_counter()
+    similar_pairs(questions)
+    assert time.perf_counter() - start < 15  # about 2 s on a laptop; O(n²) fuzzy matching takes minutes
+
+
+def test_check_reports_duplicates_across_files(corpus: Path, capsys):
+    (corpus / "extra.yaml").write_text(
+        "cards:\n"
+        "  - id: extra-efficiency\n"
+        "    question: 请简述如何优化深度学习模型的计算效率\n"
+        "    answer: 见另一张卡片。\n"
+        "    topics: [hardware]\n", encoding="utf-8")
+    assert run_cli("--cards", str(corpus), "--check") == 2
+    err = capsys.readouterr().err
+    # files load in name order, so the later one (scaling.yaml) is the duplicate of extra.yaml
+    line = next(line for line in err.splitlines() if "duplicate question" in line)
+    assert line.startswith("error: ") and "scaling.yaml:5: card 'scaling-compute-efficiency': duplicate question: " in line
+    assert line.endswith("same as card 'extra-efficiency' at " + str(corpus / "extra.yaml") + ":2")
