@@ -1,0 +1,186 @@
+"""The cards on a phone, in a real browser: every card of the shipped corpus, as the real Anki
+backend renders it (question and answer HTML with the note type's CSS), wrapped like a mobile
+card view, at 360x740 and 412x915, light and night mode.
+
+Needs Playwright + a local Chromium (Debian's ``chromium``); skipped with the reason when missing,
+a failure under ``CI=true``. One browser per module keeps it quick.
+"""
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from anki_helpers import fresh_import, open_collection
+from browser_support import VIEWPORTS, card_page, contrast_ratio, launch_browser
+from conftest import FIXTURES, ROOT, run_cli
+
+SHIPPED = ROOT / "cards"
+MIN_FONT_PX = 16
+MIN_CONTRAST = 4.5
+
+# Cards built to break a phone layout: a long URL and identifier in prose, a long code line,
+# a wide table. They go through the same pipeline and Anki import as the shipped corpus.
+STRESS_CARDS = textwrap.dedent("""\
+    source:
+      title: 布局压力测试 https://example.org/a/very/long/path/that/never/breaks/anywhere/at/all/index.html
+      origin: stress.txt
+    cards:
+      - id: stress-long-text
+        question: 这个标识符会不会撑破页面 torch_distributed_elastic_multiprocessing_errors_ChildFailedError_handler？
+        answer: |
+          见 https://example.org/docs/deep/learning/frameworks/distributed/training/checkpointing/very-long-page-name.html
+          以及 `TensorflowKerasCallbacksReduceLROnPlateauWithWarmupAndCosineDecayScheduler` 和
+          **AVeryLongBoldIdentifierWithoutAnySpacesThatMustWrapInsideTheCardInsteadOfOverflowing**。
+
+          | 配置项 | 说明 | 默认值 | 示例 |
+          |---|---|---|---|
+          | gradient_accumulation_steps_for_large_batch | 梯度累积步数，显存不足时增大 | 1 | per_device_train_batch_size=4 |
+
+          ```python
+          result = some_module.some_really_long_function_name(argument_number_one=1, argument_number_two=2, argument_number_three=3)  # 注释
+          ```
+        explanation: 长链接 https://example.org/?q=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa 也要折行。
+        topics: [training]
+    """)
+
+# Everything measured in one round trip per card side.
+MEASURE = """() => {
+  const vw = window.innerWidth;
+  const rgba = (s) => { const m = s.match(/rgba?\\(([^)]*)\\)/); if (!m) return null;
+    const p = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const over = (top, under) => { const a = top[3]; return [0, 1, 2].map(i => top[i] * a + under[i] * (1 - a)).concat([1]); };
+  const background = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgba(getComputedStyle(e).backgroundColor);
+      if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+    }
+    let colour = [255, 255, 255, 1];  // the canvas behind everything
+    for (let i = layers.length - 1; i >= 0; i--) colour = over(layers[i], colour);
+    return colour;
+  };
+  const texts = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    if (!n.textContent.trim()) continue;
+    const el = n.parentElement;
+    if (el.closest('style')) continue;
+    const cs = getComputedStyle(el);
+    if (cs.display === 'none' || cs.visibility === 'hidden') continue;
+    const bg = background(el);
+    texts.push({
+      text: n.textContent.trim().slice(0, 40),
+      fg: over(rgba(cs.color), bg), bg: bg,
+      fontSize: parseFloat(cs.fontSize),
+      inCode: !!el.closest('pre'),
+      isBody: !!el.closest('.qa-question, .qa-answer, .qa-explanation') && !el.closest('pre, .qa-label'),
+    });
+  }
+  const code = Array.from(document.querySelectorAll('.codehilite pre')).map(pre => {
+    const box = pre.parentElement.getBoundingClientRect(), r = pre.getBoundingClientRect();
+    return { right: r.right, containerRight: box.right, scrollWidth: pre.scrollWidth,
+             clientWidth: pre.clientWidth, overflowX: getComputedStyle(pre).overflowX };
+  });
+  const handlers = [];
+  document.querySelectorAll('*').forEach(el => { for (const a of el.attributes) {
+    if (/^on/i.test(a.name) || /^\\s*javascript:/i.test(a.value)) handlers.push(el.tagName + ' ' + a.name);
+  } });
+  return { vw, scrollWidth: document.documentElement.scrollWidth, bodyScrollWidth: document.body.scrollWidth,
+           texts, code, scripts: document.querySelectorAll('script').length, handlers,
+           cardClass: document.body.className };
+}"""
+
+
+def _anki_sides(tmp: Path, cards_dir: Path, name: str) -> list[tuple[str, str, str]]:
+    """Build ``cards_dir``, import it into a fresh real Anki collection, return
+    (card id, "question"/"answer", HTML as Anki renders it) for every card."""
+    apkg = tmp / f"{name}.apkg"
+    assert run_cli("--cards", str(cards_dir), "-o", str(apkg)) == 0
+    col, log = fresh_import(tmp, apkg, name=f"{name}.anki2")
+    assert log.new > 0
+    col.close()  # the import bypasses the note type cache: reopen before rendering
+    col = open_collection(tmp / f"{name}.anki2")
+    try:
+        sides = []
+        for cid in col.find_cards(""):
+            card = col.get_card(cid)
+            note_id = card.note()["Id"]
+            sides.append((note_id, "question", card.question()))
+            sides.append((note_id, "answer", card.answer()))
+        return sides
+    finally:
+        col.close()
+
+
+@pytest.fixture(scope="module")
+def anki_sides(tmp_path_factory) -> list[tuple[str, str, str]]:
+    tmp = tmp_path_factory.mktemp("anki-render")
+    shipped = SHIPPED if (SHIPPED / "topics.yaml").is_file() else FIXTURES / "corpus"
+    stress = tmp / "stress-corpus"
+    shutil.copytree(FIXTURES / "corpus", stress)
+    (stress / "stress.yaml").write_text(STRESS_CARDS, encoding="utf-8")
+    return _anki_sides(tmp, shipped, "shipped") + [s for s in _anki_sides(tmp, stress, "stress") if s[0].startswith("stress-")]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright, browser = launch_browser()
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+def test_corpus_exercises_the_checks(anki_sides):
+    assert any("codehilite" in html for _, _, html in anki_sides), "no code block to check"
+    assert all(html.startswith("<style>") and ".nightMode .codehilite" in html for _, _, html in anki_sides)
+    assert any(card_id == "stress-long-text" for card_id, _, _ in anki_sides)
+
+
+@pytest.mark.parametrize("night", [False, True], ids=["light", "night"])
+@pytest.mark.parametrize("viewport", VIEWPORTS, ids=[f"{w}x{h}" for w, h in VIEWPORTS])
+def test_cards_on_a_phone(browser, anki_sides, viewport, night):
+    width, height = viewport
+    page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=1,
+                            java_script_enabled=True)
+    page.route("**/*", lambda route: route.abort())  # a card must not need the network
+    problems: list[str] = []
+    code_blocks = scrolled = 0
+    try:
+        for card_id, side, html in anki_sides:
+            where = f"{card_id} {side}"
+            page.set_content(card_page(html, night), wait_until="load")
+            m = page.evaluate(MEASURE)
+            assert m["cardClass"] == ("card nightMode night_mode" if night else "card")
+            if m["scrollWidth"] > m["vw"] or m["bodyScrollWidth"] > m["vw"]:
+                problems.append(f"{where}: page is {m['scrollWidth']} px wide in a {m['vw']} px viewport")
+            for block in m["code"]:
+                code_blocks += 1
+                if block["containerRight"] > m["vw"] + 0.5 or block["right"] > m["vw"] + 0.5:
+                    problems.append(f"{where}: code block reaches x={block['containerRight']:.0f} > {m['vw']}")
+                if block["scrollWidth"] > block["clientWidth"]:
+                    scrolled += 1
+                    if block["overflowX"] not in ("auto", "scroll"):
+                        problems.append(f"{where}: wide code block does not scroll (overflow-x {block['overflowX']})")
+            body_texts = [t for t in m["texts"] if t["isBody"]]
+            if not body_texts:
+                problems.append(f"{where}: no body text found")
+            for t in body_texts:
+                if t["fontSize"] < MIN_FONT_PX:
+                    problems.append(f"{where}: {t['text']!r} is {t['fontSize']} px")
+            for t in m["texts"]:
+                ratio = contrast_ratio(tuple(t["fg"]), tuple(t["bg"]))
+                if ratio < MIN_CONTRAST:
+                    kind = "code token" if t["inCode"] else "text"
+                    problems.append(f"{where}: {kind} {t['text']!r} contrast {ratio:.2f} "
+                                    f"(colour {t['fg'][:3]} on {t['bg'][:3]})")
+            if m["scripts"] or m["handlers"]:
+                problems.append(f"{where}: executable content: {m['scripts']} script(s), {m['handlers']}")
+    finally:
+        page.close()
+    assert code_blocks, "no code block was measured"
+    if width == 360:
+        assert scrolled, "no code block was wide enough to scroll: the scrolling path went untested"
+    assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems[:40])
