@@ -10,7 +10,7 @@ from pathlib import Path
 from .errors import InputError, QadeckError, UsageError, display_path
 from .history import Clock
 from .notetype import DEFAULT_TEMPLATES
-from .pipeline import BuildOptions, BuildResult, build
+from .pipeline import DEFAULT_CACHE_DIR, BuildOptions, BuildResult, build
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 
@@ -23,7 +23,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--check", action="store_true", help="validate only; write nothing")
     parser.add_argument("--html", type=Path, metavar="FILE", help="also write a self-contained HTML preview of the selected cards")
     parser.add_argument("--templates", type=Path, default=DEFAULT_TEMPLATES, metavar="DIR", help="note type templates (default: templates/)")
+    parser.add_argument("--no-cache", action="store_true", help="render every card again; neither read nor write the render cache")
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, metavar="DIR", help="render cache (default: .cache/qadeck/)")
+    parser.add_argument("--jobs", type=_positive, metavar="N", help="render with N processes (default: the cores, when there is enough to render)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print how long each stage took (on stderr)")
     return parser
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
+    return int(text)
 
 
 def import_parser() -> argparse.ArgumentParser:
@@ -68,12 +78,71 @@ def main(argv: list[str] | None = None) -> int:
 def _build(args: argparse.Namespace) -> int:
     tags = tuple(t.strip() for t in args.tags.split(",") if t.strip())
     options = BuildOptions(cards_dir=args.cards, tags=tags, output=args.output, check_only=args.check,
-                           templates_dir=args.templates, html=args.html)
-    result = build(options, Clock.from_environment())
+                           templates_dir=args.templates, html=args.html,
+                           cache_dir=None if args.no_cache else args.cache_dir, jobs=args.jobs)
+    with _ProgressBar() as progress:
+        result = build(options, Clock.from_environment(), progress)
+    if args.verbose:
+        print(_timing_line(result), file=sys.stderr)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     _print_summary(result)
     return EXIT_OK
+
+
+class _ProgressBar:
+    """A tqdm bar on stderr for long stages, only when stderr is a terminal (never in logs or pipes)."""
+
+    MIN_TOTAL = 200  # fewer cards to render finish before a bar would be worth reading
+
+    def __init__(self) -> None:
+        self._bar = None
+        self._stage = ""
+        self._enabled = sys.stderr.isatty()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self._enabled or total < self.MIN_TOTAL:
+            return
+        if self._bar is None or stage != self._stage:
+            self.close()
+            try:
+                from tqdm import tqdm
+            except ImportError:
+                self._enabled = False
+                return
+            tqdm.monitor_interval = 0  # no monitor thread: rendering may fork worker processes
+            self._bar = tqdm(total=total, desc=stage, unit="card", file=sys.stderr, leave=False, dynamic_ncols=True)
+            self._stage = stage
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def __enter__(self) -> "_ProgressBar":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _timing_line(result: BuildResult) -> str:
+    parts = [f"{stage} {seconds:.2f}s" for stage, seconds in result.timings.items()]
+    stats = result.render_stats
+    if stats is not None:
+        detail = f"{stats.cached} cached, {stats.rendered} rendered"
+        if stats.rendered:
+            detail += f" by {stats.jobs} process{'es' if stats.jobs > 1 else ''}"
+        if stats.cache is None:
+            detail += ", no cache"
+        elif stats.cache.error:
+            detail += f", cache not written: {stats.cache.error}"
+        elif stats.cache.damaged:
+            detail += f", {stats.cache.damaged} damaged cache file(s) replaced"
+        parts = [f"{p} ({detail})" if p.startswith("render ") else p for p in parts]
+    parts.append(f"total {sum(result.timings.values()):.2f}s")
+    return "timing: " + ", ".join(parts)
 
 
 def _import(args: argparse.Namespace) -> int:

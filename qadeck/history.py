@@ -50,15 +50,15 @@ def fingerprint(card: Card, topic_names: dict[str, str]) -> str:
 def card_times(corpus: Corpus, clock: Clock) -> dict[str, int]:
     """Card id -> modification time (unix seconds)."""
     root = Path(corpus.root)
-    names = {key: topic.name for key, topic in corpus.topics.items()}
-    current = {card.id: fingerprint(card, names) for card in corpus.cards}
     repo = _git_toplevel(root)
     if repo is None:
-        file_times = {}
+        file_times: dict = {}  # one stat per card file, not per card
         for card in corpus.cards:
-            path = Path(card.location.path)
-            file_times.setdefault(path, int(path.stat().st_mtime))
-        return {card.id: clock.cap(file_times[Path(card.location.path)]) for card in corpus.cards}
+            if card.location.path not in file_times:
+                file_times[card.location.path] = int(Path(card.location.path).stat().st_mtime)
+        return {card.id: clock.cap(file_times[card.location.path]) for card in corpus.cards}
+    names = {key: topic.name for key, topic in corpus.topics.items()}
+    current = {card.id: fingerprint(card, names) for card in corpus.cards}
     times = _git_card_times(repo, root, current)
     return {card_id: clock.cap(times.get(card_id, clock.now)) for card_id in current}
 
@@ -179,14 +179,12 @@ def _tree_at(repo: Path, commit: str, rel: str) -> dict[str, str]:
 
 def _git_toplevel(path: Path) -> Path | None:
     """The repository holding ``path``, or None outside git (or in a repo with no commit yet)."""
-    try:
-        out = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel"],
-                             capture_output=True, text=True, check=True).stdout.strip()
-        subprocess.run(["git", "-C", str(path), "rev-parse", "--verify", "--quiet", "HEAD"],
-                       capture_output=True, check=True)
+    try:  # one git process: prints the top level, and fails when there is no HEAD commit
+        out = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel", "--verify", "--quiet", "HEAD"],
+                             capture_output=True, text=True, check=True).stdout.splitlines()
     except (OSError, subprocess.CalledProcessError):
         return None
-    return Path(out) if out else None
+    return Path(out[0]) if out and out[0] else None
 
 
 def _rel(repo: Path, path: Path) -> str:

@@ -6,11 +6,28 @@ import re
 
 import markdown
 from markdown.inlinepatterns import HTML_RE, HtmlInlineProcessor
+from pygments.formatters import HtmlFormatter
 
 from .sanitize import TAGS
 
 EXTENSIONS = ["fenced_code", "codehilite", "tables", "sane_lists"]
-EXTENSION_CONFIGS = {"codehilite": {"css_class": "codehilite", "guess_lang": False}}
+_FORMATTERS: dict[str, HtmlFormatter] = {}
+
+
+def _html_formatter(**options) -> HtmlFormatter:
+    """codehilite's formatter, built once per option set instead of once per code block.
+
+    A Pygments HtmlFormatter keeps no state between ``format`` calls, but building one compiles
+    the style's whole class table (~0.5 ms, a tenth of a card's render time).
+    """
+    key = repr(sorted(options.items()))
+    formatter = _FORMATTERS.get(key)
+    if formatter is None:
+        formatter = _FORMATTERS[key] = HtmlFormatter(**options)
+    return formatter
+
+
+EXTENSION_CONFIGS = {"codehilite": {"css_class": "codehilite", "guess_lang": False, "pygments_formatter": _html_formatter}}
 _TAG_NAME = re.compile(r"^/?([A-Za-z][A-Za-z0-9]*)")
 
 

@@ -1,8 +1,10 @@
 """The build: load & validate -> select -> render -> assemble -> write."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .apkg import write_apkg
 from .assemble import assemble
@@ -12,7 +14,8 @@ from .loader import load_corpus, slugify
 from .model import Corpus
 from .notetype import DEFAULT_TEMPLATES, load_note_type
 from .output import write_atomically
-from .render import render_corpus
+from .cache import DEFAULT_ROOT as DEFAULT_CACHE_DIR
+from .render import RenderStats, start_render
 from .select import select_cards
 from .similarity import duplicate_questions
 
@@ -26,6 +29,8 @@ class BuildOptions:
     templates_dir: Path = DEFAULT_TEMPLATES
     dist_dir: Path = Path("dist")
     html: Path | None = None  # also write a self-contained preview page here
+    cache_dir: Path | None = DEFAULT_CACHE_DIR  # render cache; None: render everything, store nothing
+    jobs: int | None = None  # rendering processes; None: as many cores as the uncached work pays for
 
 
 @dataclass
@@ -36,6 +41,12 @@ class BuildResult:
     size: int = 0
     html: Path | None = None
     warnings: list[Problem] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, in build order
+    render_stats: RenderStats | None = None
+
+
+# progress(stage, done, total): reported by long stages (rendering) for the CLI to show.
+Progress = Callable[[str, int, int], None]
 
 
 def default_output(options: BuildOptions, corpus: Corpus) -> Path:
@@ -47,35 +58,86 @@ def default_output(options: BuildOptions, corpus: Corpus) -> Path:
     return Path(options.dist_dir) / f"{name}.apkg"
 
 
-def build(options: BuildOptions, clock: Clock) -> BuildResult:
+def build(options: BuildOptions, clock: Clock, progress: Progress | None = None) -> BuildResult:
+    timings: dict[str, float] = {}
+    lap = _stopwatch(timings)
     corpus = load_corpus(options.cards_dir)
+    lap("load")
     cards = select_cards(corpus, list(options.tags))
-    warnings = check_corpus(corpus)
-    counts: dict[str, int] = {}
-    for card in cards:
-        name = corpus.topics[card.primary_topic].name
-        counts[name] = counts.get(name, 0) + 1
-    result = BuildResult(corpus=corpus, deck_counts=counts, warnings=warnings)
-    if options.check_only:
-        return result
-    note_type = load_note_type(options.templates_dir)
-    rendered = render_corpus(corpus, cards)
-    selected = Corpus(corpus.deck, corpus.slug, corpus.topics, cards, corpus.root, corpus.topics_location)
-    plan = assemble(corpus, rendered, note_type, card_times(selected, clock), tree_time(options.templates_dir, clock))
+    # Rendering starts here (in worker processes when it is big enough), so the checks and the
+    # history walk below run alongside it; "render" times the cache look-up and the wait after them.
+    pending = None if options.check_only else start_render(
+        corpus, cards, cache=_render_cache(options, clock), jobs=options.jobs, progress=_for_stage(progress, "render"))
+    lap("render")
+    try:
+        warnings = check_corpus(corpus, options.cache_dir)
+        lap("check")
+        counts: dict[str, int] = {}
+        for card in cards:
+            name = corpus.topics[card.primary_topic].name
+            counts[name] = counts.get(name, 0) + 1
+        result = BuildResult(corpus=corpus, deck_counts=counts, warnings=warnings, timings=timings)
+        if pending is None:
+            return result
+        note_type = load_note_type(options.templates_dir)
+        selected = Corpus(corpus.deck, corpus.slug, corpus.topics, cards, corpus.root, corpus.topics_location)
+        times, note_type_time = card_times(selected, clock), tree_time(options.templates_dir, clock)
+        lap("history")
+        rendered, result.render_stats = pending.result()
+        lap("render")
+    finally:
+        if pending is not None:
+            pending.close()  # a failed check (or Ctrl-C) cancels rendering not yet started
+    plan = assemble(corpus, rendered, note_type, times, note_type_time)
+    lap("assemble")
     result.output = default_output(options, corpus)
     result.size = write_atomically(result.output, lambda tmp: write_apkg(plan, tmp))
+    lap("write")
     if options.html is not None:
         from .preview import render_preview  # only builds that ask for a preview pay for it
 
         page = render_preview(selected, rendered, note_type)
         write_atomically(options.html, lambda tmp: tmp.write_text(page, encoding="utf-8"))
         result.html = Path(options.html)
+        lap("html")
     return result
 
 
-def check_corpus(corpus: Corpus) -> list[Problem]:
-    """Corpus-wide checks beyond one card: duplicate questions are errors, near-duplicates warnings."""
-    errors, warnings = duplicate_questions(corpus.cards)
+def _stopwatch(timings: dict[str, float]) -> Callable[[str], None]:
+    last = time.perf_counter()
+
+    def lap(stage: str) -> None:
+        nonlocal last
+        now = time.perf_counter()
+        timings[stage] = timings.get(stage, 0.0) + now - last
+        last = now
+
+    return lap
+
+
+def _render_cache(options: BuildOptions, clock: Clock):
+    if options.cache_dir is None:
+        return None
+    from .cache import RenderCache, render_context
+
+    return RenderCache(Path(options.cache_dir), render_context(options.templates_dir), now=clock.now)
+
+
+def _for_stage(progress: Progress | None, stage: str) -> Callable[[int, int], None] | None:
+    if progress is None:
+        return None
+    return lambda done, total: progress(stage, done, total)
+
+
+def check_corpus(corpus: Corpus, cache_dir: Path | None = None) -> list[Problem]:
+    """Corpus-wide checks beyond one card: duplicate questions are errors, near-duplicates warnings.
+
+    With ``cache_dir``, the similarity of the questions is remembered there between builds.
+    """
+    from .cache import similar_pairs
+
+    pairs = similar_pairs([card.question for card in corpus.cards], cache_dir)
+    errors, warnings = duplicate_questions(corpus.cards, pairs=pairs)
     if errors:
         raise InputError(errors)
     return warnings

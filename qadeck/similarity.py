@@ -141,15 +141,19 @@ def _near(cores: Sequence[str], threshold: float) -> Iterable[tuple[int, int, fl
                 yield i, j, min(score, 1.0)
 
 
-def duplicate_questions(cards: Sequence[Card], threshold: float = NEAR_THRESHOLD) -> tuple[list[Problem], list[Problem]]:
+def duplicate_questions(cards: Sequence[Card], threshold: float = NEAR_THRESHOLD,
+                        pairs: Sequence[Pair] | None = None) -> tuple[list[Problem], list[Problem]]:
     """(errors, warnings): exact duplicate questions are errors, near-duplicates warnings.
 
     A reviewed near-duplicate is acknowledged with ``distinct_from: [other-id]`` on either card;
-    exact duplicates cannot be acknowledged.
+    exact duplicates cannot be acknowledged. ``pairs``: the cards' :func:`similar_pairs`, if
+    already known (e.g. from the build cache).
     """
     errors: list[Problem] = []
     warnings: list[Problem] = []
-    for pair in similar_pairs([c.question for c in cards], threshold):
+    if pairs is None:
+        pairs = similar_pairs([c.question for c in cards], threshold)
+    for pair in pairs:
         first, second = cards[pair.first], cards[pair.second]
         if pair.exact:
             errors.append(Problem(second.location, f"duplicate question: same as card '{first.id}' at {first.location}", second.id))
