@@ -1,13 +1,14 @@
 """The note type: frozen field/template names (a public API) plus HTML/CSS from ``templates/``."""
 from __future__ import annotations
 
-import importlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from pygments.formatters import HtmlFormatter
 from pygments.style import Style
 from pygments.styles import get_style_by_name
+from pygments.token import STANDARD_TYPES, string_to_tokentype
 
 from .errors import QadeckError
 
@@ -52,20 +53,35 @@ def load_note_type(templates_dir: Path = DEFAULT_TEMPLATES) -> NoteType:
     )
 
 
-def pygments_style(spec: str) -> type[Style]:
-    """A style named in ``pygments.yaml``: a built-in name (``monokai``) or ``module:ClassName``."""
+# Pygments accepts any word in a style string and emits nonsense CSS, so check it here.
+_STYLE_WORD = r"(?:(?:no)?(?:bold|italic|underline|inherit)|roman|sans|mono|(?:bg:|border:)?#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?|bg:|border:)"
+_STYLE_STRING = re.compile(rf"(?:{_STYLE_WORD}(?:\s+{_STYLE_WORD})*)?")
+
+
+def pygments_style(spec, label: str = "style") -> type[Style]:
+    """A style from ``pygments.yaml``: a built-in name (``monokai``) or a mapping written out there
+    (``background``, ``highlight``, ``tokens: {Keyword: "#cf222e", ...}``)."""
     from pygments.util import ClassNotFound
 
-    try:
-        if ":" in spec:
-            module, _, attr = spec.partition(":")
-            style = getattr(importlib.import_module(module), attr, None)
-            if not (isinstance(style, type) and issubclass(style, Style)):
-                raise ClassNotFound(f"{attr!r} is not a Pygments style class in {module}")
-            return style
-        return get_style_by_name(spec)
-    except (ImportError, ClassNotFound) as exc:
-        raise QadeckError(f"pygments.yaml: unknown Pygments style {spec!r} ({exc})") from exc
+    if isinstance(spec, str):
+        try:
+            return get_style_by_name(spec)
+        except ClassNotFound as exc:
+            raise QadeckError(f"pygments.yaml: {label}: unknown Pygments style {spec!r}") from exc
+    if not isinstance(spec, dict) or not isinstance(spec.get("tokens"), dict):
+        raise QadeckError(f"pygments.yaml: {label}: give a Pygments style name or background/highlight/tokens")
+    styles = {}
+    for name, value in spec["tokens"].items():
+        ttype = string_to_tokentype(str(name).removeprefix("Token").lstrip("."))
+        if ttype not in STANDARD_TYPES:  # Pygments would silently invent a token type for a typo
+            raise QadeckError(f"pygments.yaml: {label}: unknown token type {name!r}")
+        if not _STYLE_STRING.fullmatch(str(value).strip()):
+            raise QadeckError(f"pygments.yaml: {label}: bad style string {value!r} for {name} "
+                              "(use e.g. \"bold #cf222e bg:#ffebe9\")")
+        styles[ttype] = str(value)
+    attrs = {"name": f"qadeck-{label}", "background_color": spec.get("background", "#ffffff"),
+             "highlight_color": spec.get("highlight", "#ffffcc"), "styles": styles}
+    return type(f"Qadeck{label.title()}Style", (Style,), attrs)
 
 
 # What a night-mode rule sets for a property only the light style set, so no light colour leaks.
@@ -93,19 +109,23 @@ def _css_rules(selectors: list[str], rules: dict[str, dict[str, str]]) -> list[s
     return out
 
 
-def pygments_css(light: str, dark: str) -> str:
+def _describe(spec) -> str:
+    return spec if isinstance(spec, str) else "custom style from pygments.yaml"
+
+
+def pygments_css(light, dark) -> str:
     """Light code colours by default; the dark style only under Anki's night-mode classes.
 
     Every class the light style colours is also given a night rule (the dark style's, or a reset
     to the surrounding text), so no light-mode colour shows on a dark code background.
     """
-    day = _token_rules(pygments_style(light))
-    night = _token_rules(pygments_style(dark))
+    day = _token_rules(pygments_style(light, "light"))
+    night = _token_rules(pygments_style(dark, "dark"))
     for cls, decls in day.items():
         merged = night.setdefault(cls, {})
         for prop in decls:
             merged.setdefault(prop, _NIGHT_RESETS.get(prop, "inherit"))
-    lines = [f"/* Pygments: {light} (light), {dark} (night) */"]
+    lines = [f"/* Pygments: {_describe(light)} (light), {_describe(dark)} (night) */"]
     lines += _css_rules([".codehilite"], day)
     lines += _css_rules([f"{cls} .codehilite" for cls in NIGHT_SELECTORS], night)
     return "\n".join(lines) + "\n"

@@ -92,13 +92,19 @@ def test_night_rules_cover_every_light_rule(pair):
 
 
 def test_style_spec_forms():
-    from qadeck.pygments_styles import QadeckDark
-
-    assert pygments_style("qadeck.pygments_styles:QadeckDark") is QadeckDark
     assert pygments_style("monokai").background_color == "#272822"
-    for bad in ("no-such-style", "qadeck.pygments_styles:Nope", "no.such.module:Style", "qadeck.notetype:NoteType"):
-        with pytest.raises(QadeckError, match="unknown Pygments style"):
-            pygments_style(bad)
+    custom = pygments_style({"background": "#101010", "tokens": {"Keyword": "bold #ff0000", "Token": "#eeeeee"}})
+    assert custom.background_color == "#101010"
+    assert custom.style_for_token(Token.Keyword)["color"] == "ff0000"
+    assert custom.style_for_token(Token.Keyword)["bold"]
+    with pytest.raises(QadeckError, match="unknown Pygments style 'no-such-style'"):
+        pygments_style("no-such-style")
+    with pytest.raises(QadeckError, match="unknown token type 'Keywrd'"):
+        pygments_style({"tokens": {"Keywrd": "#ff0000"}})
+    with pytest.raises(QadeckError, match="bad style string"):
+        pygments_style({"tokens": {"Keyword": "#ff00zz"}})
+    with pytest.raises(QadeckError, match="give a Pygments style name"):
+        pygments_style(["monokai"])
 
 
 def test_report_worst_ratios(capsys):
