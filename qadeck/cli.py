@@ -16,7 +16,9 @@ EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="build.py", description="Build Anki decks (.apkg) from the YAML card corpus.")
+    parser = argparse.ArgumentParser(
+        prog="build.py", description="Build Anki decks (.apkg) from the YAML card corpus.",
+        epilog="To turn Q&A articles into card files: build.py import ARTICLE.md [...] (see build.py import --help)")
     parser.add_argument("--tags", default="", metavar="T[,T...]", help="keep only cards having any of these topics or tags")
     parser.add_argument("--cards", type=Path, default=Path("cards"), metavar="DIR", help="corpus directory (default: cards/)")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the package here (default: dist/<deck-slug>[-<tags>].apkg)")
