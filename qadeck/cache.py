@@ -91,6 +91,17 @@ def unframe(blob: bytes) -> bytes | None:
     return payload
 
 
+def load_framed(blob: bytes):
+    """The marshalled value inside a cache file's bytes, or None when it is damaged in any way."""
+    payload = unframe(blob)
+    if payload is None:
+        return None
+    try:
+        return marshal.loads(payload)
+    except (EOFError, ValueError, TypeError):
+        return None
+
+
 @dataclass
 class CacheStats:
     hits: int = 0
@@ -183,13 +194,7 @@ class RenderCache:
         return entries
 
     def _decode(self, blob: bytes) -> dict[bytes, tuple[int, Fields]] | None:
-        payload = unframe(blob)
-        if payload is None:
-            return None
-        try:
-            entries = marshal.loads(payload)
-        except (EOFError, ValueError, TypeError):
-            return None
+        entries = load_framed(blob)
         if not isinstance(entries, dict):
             return None
         arity = self._arity
@@ -245,16 +250,10 @@ class ResultCache:
     def get(self, key: bytes, valid) -> object | None:
         """The value stored under ``key`` if it is intact and ``valid(value)``; else None."""
         try:
-            payload = unframe((self.dir / f"{key.hex()}.pack").read_bytes())
+            value = load_framed((self.dir / f"{key.hex()}.pack").read_bytes())
         except OSError:
             return None
-        if payload is None:
-            return None
-        try:
-            value = marshal.loads(payload)
-        except (EOFError, ValueError, TypeError):
-            return None
-        return value if valid(value) else None
+        return value if value is not None and valid(value) else None
 
     def put(self, key: bytes, value) -> None:
         payload = marshal.dumps(value)

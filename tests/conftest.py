@@ -61,3 +61,14 @@ def checkout(tmp_path: Path, monkeypatch) -> GitCheckout:
 
 def run_cli(*args: str) -> int:
     return main(list(args))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Chromium per test module (skips, or fails under CI, without a browser)."""
+    from browser_support import launch_browser
+
+    playwright, browser = launch_browser()
+    yield browser
+    browser.close()
+    playwright.stop()

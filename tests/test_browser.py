@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from anki_helpers import fresh_import, open_collection
-from browser_support import VIEWPORTS, card_page, contrast_ratio, launch_browser
+from browser_support import VIEWPORTS, card_page, contrast_ratio
 from conftest import FIXTURES, ROOT, run_cli
 
 SHIPPED = ROOT / "cards"
@@ -123,14 +123,6 @@ def anki_sides(tmp_path_factory) -> list[tuple[str, str, str]]:
     shutil.copytree(FIXTURES / "corpus", stress)
     (stress / "stress.yaml").write_text(STRESS_CARDS, encoding="utf-8")
     return _anki_sides(tmp, shipped, "shipped") + [s for s in _anki_sides(tmp, stress, "stress") if s[0].startswith("stress-")]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright, browser = launch_browser()
-    yield browser
-    browser.close()
-    playwright.stop()
 
 
 def test_corpus_exercises_the_checks(anki_sides):

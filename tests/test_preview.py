@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from anki_helpers import fresh_import, open_collection
-from browser_support import launch_browser
 from conftest import run_cli
 from qadeck.notetype import load_note_type
 from qadeck.preview import TemplateError, field_is_empty, render_template
@@ -102,14 +101,6 @@ def test_page_escapes_names(corpus: Path, tmp_path: Path):
 
 
 # --- in a real browser ---------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright, browser = launch_browser()
-    yield browser
-    browser.close()
-    playwright.stop()
-
 
 def test_page_in_a_browser(browser, corpus: Path, tmp_path: Path):
     build(corpus, tmp_path)
