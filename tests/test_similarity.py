@@ -87,6 +87,33 @@ def test_fast_enough_for_ten_thousand_cards():
     assert time.perf_counter() - start < 15  # about 2 s on a laptop; O(n²) fuzzy matching takes minutes
 
 
+def test_vectorised_search_finds_the_same_pairs_as_plain_python():
+    rng = random.Random(3)
+    chars = [chr(c) for c in range(0x4E00, 0x4E00 + 400)]
+    base = SEED_QUESTIONS + ["".join(rng.choice(chars) for _ in range(rng.randint(3, 14))) + "？" for _ in range(120)]
+    questions = list(base)
+    for _ in range(180):  # planted near-duplicates: a few characters added, dropped or replaced
+        text = list(rng.choice(base))
+        for _ in range(rng.randint(0, 3)):
+            at = rng.randrange(len(text))
+            action = rng.random()
+            if action < 0.4:
+                text.insert(at, rng.choice(chars))
+            elif action < 0.7 and len(text) > 2:
+                del text[at]
+            else:
+                text[at] = rng.choice(chars)
+        questions.append("".join(text))
+    questions += ["", "a", "a", "量", "如何进行？", "请简述" + base[20]]
+    for threshold in (0.3, 0.55, 0.8, 1.0):
+        python = similar_pairs(questions, threshold, vectorise_from=len(questions) + 1)
+        vectorised = similar_pairs(questions, threshold, vectorise_from=0)
+        assert [(p.first, p.second, p.exact) for p in vectorised] == [(p.first, p.second, p.exact) for p in python]
+        assert all(abs(a.score - b.score) <= 1e-9 for a, b in zip(vectorised, python))
+        if threshold == 0.55:
+            assert sum(not p.exact for p in python) > 50  # the planted pairs are found
+
+
 def test_check_reports_duplicates_across_files(corpus: Path, capsys):
     (corpus / "extra.yaml").write_text(
         "cards:\n"
