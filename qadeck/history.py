@@ -38,6 +38,10 @@ class Clock:
     def cap(self, value: int) -> int:
         return min(value, self.source_date_epoch) if self.source_date_epoch is not None else value
 
+    def stamp(self, changed: int, not_before: int) -> int:
+        """A modification time: when the content changed, never before ``not_before``, capped."""
+        return self.cap(max(changed, not_before))
+
 
 def fingerprint(card: Card, topic_names: dict[str, str]) -> str:
     """Hash of everything from the corpus that ends up in the card's note."""

@@ -15,7 +15,7 @@ from .model import Corpus
 from .notetype import DEFAULT_TEMPLATES, load_note_type
 from .output import write_atomically
 from .cache import DEFAULT_ROOT as DEFAULT_CACHE_DIR
-from .render import RenderStats, start_render
+from .render import RENDERED_SINCE, RenderStats, start_render
 from .select import select_cards
 from .similarity import duplicate_questions
 
@@ -81,7 +81,8 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
             return result
         note_type = load_note_type(options.templates_dir)
         selected = Corpus(corpus.deck, corpus.slug, corpus.topics, cards, corpus.root, corpus.topics_location)
-        times, note_type_time = card_times(selected, clock), tree_time(options.templates_dir, clock)
+        times = {cid: clock.stamp(t, RENDERED_SINCE) for cid, t in card_times(selected, clock).items()}
+        note_type_time = clock.stamp(tree_time(options.templates_dir, clock), RENDERED_SINCE)
         lap("history")
         rendered, result.render_stats = pending.result()
         lap("render")

@@ -11,6 +11,10 @@ from .sanitize import sanitize
 
 # Bump when the HTML produced for the same input changes (invalidates render caches).
 RENDERER_VERSION = "1"
+# When the HTML made from unchanged input last changed: bump it together with RENDERER_VERSION.
+# No note or note type is stamped older than this, so a re-import replaces cards that an older
+# qadeck rendered (Anki keeps a known note unless the incoming one is newer).
+RENDERED_SINCE = 1_795_000_000  # 2026-11-17
 
 
 @dataclass

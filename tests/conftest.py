@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from qadeck.cli import main
+from qadeck.render import RENDERED_SINCE
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent
@@ -27,7 +28,7 @@ class GitCheckout:
 
     def __init__(self, root: Path):
         self.root = root
-        self.clock = 1_700_000_000
+        self.clock = RENDERED_SINCE + 3600  # commits after the renderer's epoch date the notes
         self.git("init", "-q", "-b", "main")
 
     def git(self, *args: str) -> str:
