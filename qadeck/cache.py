@@ -70,6 +70,8 @@ def render_context(templates_dir: Path | None) -> bytes:
         "sanitizer": [sorted(sanitize.TAGS), {k: sorted(v) for k, v in sorted(sanitize.ATTRIBUTES.items())},
                       sorted(sanitize.URL_SCHEMES), sorted(sanitize.STYLE_PROPERTIES)],
         "pygments_styles": hashlib.blake2b(styles).hexdigest(),
+        # The rendering code itself: a change without a RENDERER_VERSION bump must not serve stale HTML.
+        "code": hashlib.blake2b(b"".join(Path(m.__file__).read_bytes() for m in (markdown_render, render, sanitize))).hexdigest(),
     }
     return json.dumps(context, sort_keys=True).encode()
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .loader import TOPICS_FILE, cards_from_bytes, topic_names_from_bytes
+from .errors import Location, Problem, UsageError
 from .model import Card, Corpus
 
 _NULL_SHA = "0" * 40
@@ -33,7 +34,9 @@ class Clock:
     @classmethod
     def from_environment(cls, environ=os.environ) -> "Clock":
         sde = environ.get("SOURCE_DATE_EPOCH", "").strip()
-        return cls(now=int(time.time()), source_date_epoch=int(sde) if sde.isdigit() else None)
+        if sde and not sde.isdigit():
+            raise UsageError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not {sde!r}")
+        return cls(now=int(time.time()), source_date_epoch=int(sde) if sde else None)
 
     def cap(self, value: int) -> int:
         return min(value, self.source_date_epoch) if self.source_date_epoch is not None else value
@@ -67,18 +70,31 @@ def card_times(corpus: Corpus, clock: Clock) -> dict[str, int]:
     return {card_id: clock.cap(times.get(card_id, clock.now)) for card_id in current}
 
 
-def tree_time(directory: Path, clock: Clock) -> int:
-    """When the files under ``directory`` (e.g. templates/) last changed."""
+def tree_time(directory: Path, clock: Clock, names: tuple[str, ...]) -> int:
+    """When the named files in ``directory`` (e.g. the templates) last changed.
+
+    Only the files that are read count, so a stray editor or OS file never moves the time.
+    """
     repo = _git_toplevel(directory)
     if repo is not None:
-        rel = _rel(repo, directory)
-        dirty = _git(repo, "status", "--porcelain", "--", rel).strip()
-        last = _git(repo, "log", "-1", "--format=%ct", "--", rel).strip()
+        paths = [_rel(repo, Path(directory) / name) for name in names]
+        dirty = _git(repo, "status", "--porcelain", "--", *paths).strip()
+        last = _git(repo, "log", "-1", "--format=%ct", "--", *paths).strip()
         if last and not dirty:
             return clock.cap(int(last))
         return clock.cap(clock.now)
-    mtimes = [int(p.stat().st_mtime) for p in directory.rglob("*") if p.is_file()]
+    mtimes = [int(p.stat().st_mtime) for p in (Path(directory) / name for name in names) if p.is_file()]
     return clock.cap(max(mtimes, default=clock.now))
+
+
+def history_warnings(corpus: Corpus) -> list[Problem]:
+    """A shallow clone hides when cards changed: every card looks as old as the clone's boundary."""
+    root = Path(corpus.root)
+    repo = _git_toplevel(root)
+    if repo is None or _git(repo, "rev-parse", "--is-shallow-repository").strip() != "true":
+        return []
+    return [Problem(Location(root), "this is a shallow git clone, so cards are dated by its oldest commit and "
+                                    "a later commit may re-send every note; run 'git fetch --unshallow'")]
 
 
 def _git_card_times(repo: Path, root: Path, current: dict[str, str]) -> dict[str, int]:

@@ -24,10 +24,18 @@ TOPIC_KEYS = ("name", "keywords")
 
 def load_corpus(cards_dir: Path) -> Corpus:
     """Read and validate a corpus directory; raises InputError listing every problem."""
+    corpus, problems = read_corpus(cards_dir)
+    if problems:
+        raise InputError(problems)
+    return corpus
+
+
+def read_corpus(cards_dir: Path) -> tuple[Corpus, list[Problem]]:
+    """The corpus's valid cards plus every problem found (so callers can add their own checks)."""
     cards_dir = Path(cards_dir)
     problems: list[Problem] = []
     if not cards_dir.is_dir():
-        raise InputError([Problem(Location(cards_dir), "corpus directory not found")])
+        return Corpus("", "deck", {}, (), cards_dir), [Problem(Location(cards_dir), "corpus directory not found")]
     deck, slug, topics, topics_loc = _load_topics(cards_dir / TOPICS_FILE, problems)
     cards: list[Card] = []
     seen: dict[str, Card] = {}
@@ -45,9 +53,22 @@ def load_corpus(cards_dir: Path) -> Corpus:
                 problems.append(Problem(card.location, f"distinct_from names unknown card '{other}'", card.id))
     if not cards and not problems:
         problems.append(Problem(Location(cards_dir), "no cards found: add cards to a *.yaml file (see README, 'Corpus format')"))
-    if problems:
-        raise InputError(problems)
-    return Corpus(deck=deck, slug=slug, topics=topics, cards=tuple(cards), root=cards_dir, topics_location=topics_loc)
+    corpus = Corpus(deck=deck, slug=slug, topics=topics, cards=tuple(cards), root=cards_dir,
+                    topics_location=topics_loc, warnings=tuple(_ignored_files(cards_dir)))
+    return corpus, problems
+
+
+def _ignored_files(cards_dir: Path) -> list[Problem]:
+    """Files that look like cards but are not read: say so rather than silently skip them."""
+    found = []
+    for path in sorted(cards_dir.iterdir()):
+        if path.name.startswith("."):
+            continue
+        if path.is_file() and path.suffix.lower() in (".yml", ".yaml") and path.suffix != ".yaml":
+            found.append(Problem(Location(path), "ignored: card files must end in '.yaml'"))
+        elif path.is_dir() and any(path.rglob("*.y*ml")):
+            found.append(Problem(Location(path), "ignored: card files are read only directly inside the corpus folder"))
+    return found
 
 
 def slugify(text: str) -> str:
@@ -68,6 +89,38 @@ def _check_keys(data: LinedDict, allowed, path: Path, problems: list[Problem], w
                                     f"unknown key '{key}' in {what}{_suggest(str(key), allowed)}; allowed: {', '.join(allowed)}", card_id))
     for key, line in data.duplicate_keys:
         problems.append(Problem(Location(path, line), f"key '{key}' is given twice in {what}", card_id))
+
+
+# Anki splits fields on U+001F and trips over other C0 controls; tabs and newlines are fine.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+RESERVED_TAG_PREFIXES = ("topic::", "source::")
+
+
+def _control_char(text: str) -> str:
+    found = _CONTROL.search(text)
+    return f"U+{ord(found.group()):04X}" if found else ""
+
+
+def _tag_problem(tag: str) -> str:
+    """Why Anki would mangle or misread this tag ('' when it is fine)."""
+    if not tag or any(c.isspace() for c in tag):
+        return "must be non-empty and contain no spaces (use '-' or '_')"
+    if any(not part for part in tag.split("::")):
+        return "has an empty part around '::' (Anki would rename it to 'blank')"
+    if tag.lower().startswith(RESERVED_TAG_PREFIXES):
+        return "uses a reserved prefix: qadeck makes the topic:: and source:: tags itself"
+    if _control_char(tag) or any(c in tag for c in '"*'):
+        return "contains a character Anki's tag search treats specially"
+    return ""
+
+
+def _kind(value) -> str:
+    """A YAML-ish name for a value's type, for messages."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return {bool: "true/false", int: "a number", float: "a number"}.get(type(value), type(value).__name__)
 
 
 def _text(value) -> str | None:
@@ -92,6 +145,10 @@ def _load_topics(path: Path, problems: list[Problem]):
         problems.append(Problem(Location(path, data.key_lines.get("deck", data.line)), "'deck' must be the non-empty root deck name"))
         deck = ""
     deck = _display_name(deck)
+    if deck and (any(not part.strip() for part in deck.split("::")) or _control_char(deck)):
+        problems.append(Problem(Location(path, data.key_lines.get("deck", data.line)),
+                                "'deck' has an empty part around '::' or a control character ('A::B' nests B under A)"))
+    deck = "::".join(part.strip() for part in deck.split("::"))
     slug = data.get("slug")
     if slug is None:
         slug = slugify(deck)
@@ -119,7 +176,19 @@ def _load_topics(path: Path, problems: list[Problem]):
         if not isinstance(keywords, list) or not all(isinstance(k, str) for k in keywords):
             problems.append(Problem(Location(path, spec.key_lines.get("keywords", line)), f"topic '{key}': keywords must be a list of text"))
             keywords = []
-        topics[key] = Topic(key=key, name=_display_name(spec["name"]), keywords=tuple(keywords))
+        name = spec["name"].strip()
+        if "::" in name:
+            problems.append(Problem(Location(path, spec.key_lines.get("name", line)), f"topic '{key}': name '{name}' must not contain '::' (it would nest decks)"))
+            continue
+        if _control_char(name):
+            problems.append(Problem(Location(path, spec.key_lines.get("name", line)), f"topic '{key}': name contains a control character"))
+            continue
+        clash = next((t for t in topics.values() if t.name.casefold() == name.casefold()), None)
+        if clash is not None:
+            problems.append(Problem(Location(path, spec.key_lines.get("name", line)),
+                                    f"topic '{key}' has the same subdeck name as topic '{clash.key}' ('{name}'; Anki ignores case)"))
+            continue
+        topics[key] = Topic(key=key, name=name, keywords=tuple(keywords))
     return deck, slug, topics, Location(path, data.line)
 
 
@@ -138,7 +207,7 @@ def topic_names_from_bytes(path: Path, raw: bytes) -> dict[str, str]:
 
 
 def _display_name(name: str) -> str:
-    return name.strip().replace("::", ":")  # '::' would nest decks
+    return name.strip()
 
 
 def _load_card_file(path: Path, topics: dict[str, Topic], problems: list[Problem], raw: bytes | None = None) -> list[Card]:
@@ -157,8 +226,9 @@ def _load_card_file(path: Path, topics: dict[str, Topic], problems: list[Problem
         problems.append(Problem(Location(path, data.key_lines.get("cards", data.line)), "'cards' must be a list of cards"))
         return []
     cards = []
-    for index, raw in enumerate(raw_cards, 1):
-        card = _load_card(path, index, raw, data.key_lines.get("cards", 1), source, file_slug, topics, problems)
+    item_lines = getattr(raw_cards, "item_lines", None) or [data.key_lines.get("cards", 1)] * len(raw_cards)
+    for index, (raw, line) in enumerate(zip(raw_cards, item_lines), 1):
+        card = _load_card(path, index, raw, line, source, file_slug, topics, problems)
         if card is not None:
             cards.append(card)
     return cards
@@ -186,10 +256,9 @@ def _load_source(path: Path, data: LinedDict, problems: list[Problem]) -> Source
     return Source(title=values["title"], origin=values["origin"], slug=values["slug"])
 
 
-def _load_card(path, index, raw, list_line, source, file_slug, topics, problems) -> Card | None:
+def _load_card(path, index, raw, item_line, source, file_slug, topics, problems) -> Card | None:
     if not isinstance(raw, LinedDict):
-        # Scalars carry no mark of their own; the list's line is the best we can point at.
-        problems.append(Problem(Location(path, list_line), f"card #{index} must be a mapping with id, question, answer, topics"))
+        problems.append(Problem(Location(path, item_line), f"card #{index} must be a mapping with id, question, answer, topics"))
         return None
     line = raw.line
     before = len(problems)
@@ -201,7 +270,10 @@ def _load_card(path, index, raw, list_line, source, file_slug, topics, problems)
     if card_id is None:
         problems.append(Problem(Location(path, line), f"card #{index} has no 'id'"))
         card_id = None
-    elif not isinstance(card_id, str) or not ID_RE.match(card_id):
+    elif not isinstance(card_id, str):
+        bad("id", f"card #{index}: id must be text, not {_kind(card_id)} (quote it: id: '{card_id}')")
+        card_id = None
+    elif not ID_RE.match(card_id):
         bad("id", f"card #{index}: id '{card_id}' must start with a-z or 0-9 and use only lowercase a-z, 0-9 and '-'")
         card_id = None
     label = card_id if card_id else None
@@ -213,16 +285,20 @@ def _load_card(path, index, raw, list_line, source, file_slug, topics, problems)
         if value is None:
             bad(key, f"missing '{key}'", label)
         elif _text(value) is None:
-            bad(key, f"'{key}' must be text (Markdown), not {type(value).__name__}", label)
+            bad(key, f"'{key}' must be text (Markdown), not {_kind(value)}", label)
         elif not value.strip():
             bad(key, f"'{key}' is empty", label)
+        elif _control_char(value):
+            bad(key, f"'{key}' contains the control character {_control_char(value)}; remove it", label)
         texts[key] = value if isinstance(value, str) else ""
     explanation = raw.get("explanation", "")
     if explanation is None:
         explanation = ""
     if not isinstance(explanation, str):
-        bad("explanation", f"'explanation' must be text (Markdown), not {type(explanation).__name__}", label)
+        bad("explanation", f"'explanation' must be text (Markdown), not {_kind(explanation)}", label)
         explanation = ""
+    elif _control_char(explanation):
+        bad("explanation", f"'explanation' contains the control character {_control_char(explanation)}; remove it", label)
 
     card_topics = _string_list(raw, "topics", bad, label)
     if "topics" not in raw:
@@ -234,8 +310,9 @@ def _load_card(path, index, raw, list_line, source, file_slug, topics, problems)
             bad("topics", f"unknown topic '{topic}'{_suggest(topic, topics)}; known topics: {', '.join(topics)}", label)
     tags = _string_list(raw, "tags", bad, label) or []
     for tag in tags:
-        if not tag or any(c.isspace() for c in tag):
-            bad("tags", f"tag '{tag}' must be non-empty and contain no spaces (use '-' or '_')", label)
+        problem = _tag_problem(tag)
+        if problem:
+            bad("tags", f"tag '{tag}' {problem}", label)
 
     distinct = _string_list(raw, "distinct_from", bad, label) or []
     for other in distinct:

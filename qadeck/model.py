@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import Location
+from .errors import Location, Problem  # noqa: F401  (Problem: in warnings)
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class Corpus:
     cards: tuple[Card, ...]
     root: object = None  # pathlib.Path of the corpus directory
     topics_location: Location | None = None
+    warnings: tuple = ()  # Problems worth a look that do not stop the build (e.g. ignored files)
 
 
 @dataclass(frozen=True)

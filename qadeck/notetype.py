@@ -10,7 +10,7 @@ from pygments.style import Style
 from pygments.styles import get_style_by_name
 from pygments.token import STANDARD_TYPES, string_to_tokentype
 
-from .errors import QadeckError
+from .errors import InputError, Location, Problem, QadeckError
 
 # Anki imports a note type whose field or template *names* changed as a new note type and skips
 # its notes, so these names never change (tests pin them). Content and CSS may change freely.
@@ -36,21 +36,55 @@ class NoteType:
 
 
 def load_note_type(templates_dir: Path = DEFAULT_TEMPLATES) -> NoteType:
-    import yaml
+    """Read ``templates/``; raises InputError naming every missing file or bad setting."""
+    from .yamlread import read_yaml
 
-    front = (templates_dir / "front.html").read_text(encoding="utf-8")
-    back = (templates_dir / "back.html").read_text(encoding="utf-8")
-    css = (templates_dir / "card.css").read_text(encoding="utf-8")
-    styles = yaml.safe_load((templates_dir / "pygments.yaml").read_text(encoding="utf-8"))
+    templates_dir = Path(templates_dir)
+    problems: list[Problem] = []
+    texts = {}
+    for name in ("front.html", "back.html", "card.css"):
+        path = templates_dir / name
+        try:
+            texts[name] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(Problem(Location(path), f"cannot read the note type template: {getattr(exc, 'strerror', None) or exc}"))
+    for name in ("front.html", "back.html"):
+        problems.extend(_unknown_fields(templates_dir / name, texts.get(name, ""), allow_front_side=name == "back.html"))
+    styles_path = templates_dir / "pygments.yaml"
+    styles, found = (None, [Problem(Location(styles_path), "missing: name the light and dark code styles")]) \
+        if not styles_path.is_file() else read_yaml(styles_path)
+    problems.extend(found)
+    css = ""
+    if not found:
+        if not isinstance(styles, dict) or not {"light", "dark"} <= set(styles):
+            problems.append(Problem(Location(styles_path, 1), "must have both 'light:' and 'dark:' code styles"))
+        else:
+            try:
+                css = pygments_css(styles["light"], styles["dark"])
+            except QadeckError as exc:
+                problems.append(Problem(Location(styles_path, 1), str(exc).removeprefix("pygments.yaml: ")))
+    if problems:
+        raise InputError(problems)
     return NoteType(
         name=NOTE_TYPE_NAME,
         key=NOTE_TYPE_KEY,
         fields=FIELDS,
         template_name=TEMPLATE_NAME,
-        front=front,
-        back=back,
-        css=css + "\n" + pygments_css(styles["light"], styles["dark"]),
+        front=texts["front.html"],
+        back=texts["back.html"],
+        css=texts["card.css"] + "\n" + css,
     )
+
+
+def _unknown_fields(path: Path, text: str, allow_front_side: bool) -> list[Problem]:
+    """Anki shows an error on every card whose template names a field the note type lacks."""
+    known = set(FIELDS) | ({"FrontSide"} if allow_front_side else set())
+    problems = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        for name in re.findall(r"{{\s*[#/^]?\s*(?:[\w-]+:)*([^{}:]+?)\s*}}", line):
+            if name not in known:
+                problems.append(Problem(Location(path, lineno), f"unknown field '{{{{{name}}}}}'; fields: {', '.join(FIELDS)}"))
+    return problems
 
 
 # Pygments accepts any word in a style string and emits nonsense CSS, so check it here.

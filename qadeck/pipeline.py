@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from .apkg import write_apkg
 from .assemble import assemble
-from .errors import InputError, Problem
-from .history import Clock, card_times, tree_time
-from .loader import load_corpus, slugify
+from .errors import InputError, Problem, UsageError
+from .history import Clock, card_times, history_warnings, tree_time
+from .loader import read_corpus, slugify
 from .model import Corpus
-from .notetype import DEFAULT_TEMPLATES, load_note_type
-from .output import write_atomically
+from .notetype import DEFAULT_TEMPLATES, TEMPLATE_FILES, load_note_type
+from .output import write_all_atomically
 from .cache import DEFAULT_ROOT as DEFAULT_CACHE_DIR
 from .render import RENDERED_SINCE, RenderStats, start_render
 from .select import select_cards
@@ -61,28 +61,43 @@ def default_output(options: BuildOptions, corpus: Corpus) -> Path:
 def build(options: BuildOptions, clock: Clock, progress: Progress | None = None) -> BuildResult:
     timings: dict[str, float] = {}
     lap = _stopwatch(timings)
-    corpus = load_corpus(options.cards_dir)
+    corpus, problems = read_corpus(options.cards_dir)
+    note_type = None
+    try:
+        note_type = load_note_type(options.templates_dir)
+    except InputError as exc:
+        problems += exc.problems
     lap("load")
+    if problems:
+        # Still compare the valid cards' questions, so one run reports every problem there is.
+        problems += duplicate_problems(corpus, options.cache_dir)[0] if corpus.cards else []
+        raise InputError(problems)
     cards = select_cards(corpus, list(options.tags))
+    output = default_output(options, corpus)
+    for target, example in ((output, f"{corpus.slug}.apkg"), (options.html, "preview.html")):
+        if target is not None and Path(target).is_dir():
+            raise UsageError(f"{target} is a folder; give a file name, e.g. {Path(target) / example}")
     # Rendering starts here (in worker processes when it is big enough), so the checks and the
     # history walk below run alongside it; "render" times the cache look-up and the wait after them.
     pending = None if options.check_only else start_render(
         corpus, cards, cache=_render_cache(options, clock), jobs=options.jobs, progress=_for_stage(progress, "render"))
     lap("render")
     try:
-        warnings = check_corpus(corpus, options.cache_dir)
+        errors, warnings = duplicate_problems(corpus, options.cache_dir)
+        if errors:
+            raise InputError(errors)
         lap("check")
         counts: dict[str, int] = {}
         for card in cards:
             name = corpus.topics[card.primary_topic].name
             counts[name] = counts.get(name, 0) + 1
-        result = BuildResult(corpus=corpus, deck_counts=counts, warnings=warnings, timings=timings)
+        result = BuildResult(corpus=corpus, deck_counts=counts, warnings=[*corpus.warnings, *warnings], timings=timings)
         if pending is None:
             return result
-        note_type = load_note_type(options.templates_dir)
-        selected = Corpus(corpus.deck, corpus.slug, corpus.topics, cards, corpus.root, corpus.topics_location)
+        selected = replace(corpus, cards=cards)
         times = {cid: clock.stamp(t, RENDERED_SINCE) for cid, t in card_times(selected, clock).items()}
-        note_type_time = clock.stamp(tree_time(options.templates_dir, clock), RENDERED_SINCE)
+        note_type_time = clock.stamp(tree_time(options.templates_dir, clock, TEMPLATE_FILES), RENDERED_SINCE)
+        result.warnings += history_warnings(selected)
         lap("history")
         rendered, result.render_stats = pending.result()
         lap("render")
@@ -91,16 +106,17 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
             pending.close()  # a failed check (or Ctrl-C) cancels rendering not yet started
     plan = assemble(corpus, rendered, note_type, times, note_type_time)
     lap("assemble")
-    result.output = default_output(options, corpus)
-    result.size = write_atomically(result.output, lambda tmp: write_apkg(plan, tmp))
-    lap("write")
+    outputs = [(output, lambda tmp: write_apkg(plan, tmp))]
     if options.html is not None:
         from .preview import render_preview  # only builds that ask for a preview pay for it
 
         page = render_preview(selected, rendered, note_type)
-        write_atomically(options.html, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+        outputs.append((Path(options.html), lambda tmp: tmp.write_text(page, encoding="utf-8")))
         result.html = Path(options.html)
-        lap("html")
+    # Package and preview land together or not at all.
+    result.size = write_all_atomically(outputs)[0]
+    result.output = output
+    lap("write")
     return result
 
 
@@ -130,15 +146,12 @@ def _for_stage(progress: Progress | None, stage: str) -> Callable[[int, int], No
     return lambda done, total: progress(stage, done, total)
 
 
-def check_corpus(corpus: Corpus, cache_dir: Path | None = None) -> list[Problem]:
-    """Corpus-wide checks beyond one card: duplicate questions are errors, near-duplicates warnings.
+def duplicate_problems(corpus: Corpus, cache_dir: Path | None = None) -> tuple[list[Problem], list[Problem]]:
+    """Corpus-wide checks beyond one card: (errors: duplicate questions, warnings: near-duplicates).
 
     With ``cache_dir``, the similarity of the questions is remembered there between builds.
     """
     from .cache import similar_pairs
 
     pairs = similar_pairs([card.question for card in corpus.cards], cache_dir)
-    errors, warnings = duplicate_questions(corpus.cards, pairs=pairs)
-    if errors:
-        raise InputError(errors)
-    return warnings
+    return duplicate_questions(corpus.cards, pairs=pairs)

@@ -1,6 +1,8 @@
 """The allow-list sanitiser every field passes through: nothing executable reaches a card."""
 from __future__ import annotations
 
+import re
+
 import nh3
 
 TAGS = {
@@ -34,10 +36,15 @@ _OPTIONS = dict(
 _CLEANER = nh3.Cleaner(**_OPTIONS) if hasattr(nh3, "Cleaner") else None
 
 
+# Anki reads its own markup out of field text: [sound:x] becomes a play button with an onclick
+# handler, [latex]/[$]/[$$] run LaTeX. In our fields such text is prose, so its "[" is escaped.
+_ANKI_MARKUP = re.compile(r"\[(?=sound:|anki:|latex\]|\$\$?\])", re.IGNORECASE)
+
+
 def sanitize(html: str) -> str:
-    """Strip every tag, attribute and URL scheme not on the allow-list (script bodies included)."""
+    """Strip every tag, attribute and URL scheme not on the allow-list (script bodies included),
+    and neutralise the markup Anki itself would act on."""
     if not html:
         return ""
-    if _CLEANER is not None:
-        return _CLEANER.clean(html)
-    return nh3.clean(html, **_OPTIONS)
+    clean = _CLEANER.clean(html) if _CLEANER is not None else nh3.clean(html, **_OPTIONS)
+    return _ANKI_MARKUP.sub("&#91;", clean) if "[" in clean else clean

@@ -20,6 +20,12 @@ class LinedDict(dict):
     duplicate_keys: list
 
 
+class LinedList(list):
+    """A list that knows the line of each item (1-based)."""
+
+    item_lines: list
+
+
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     pass
 
@@ -43,7 +49,15 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode):
         data.key_lines[key] = key_node.start_mark.line + 1
 
 
+def _construct_seq(loader: _Loader, node: yaml.SequenceNode):
+    data = LinedList()
+    data.item_lines = [item.start_mark.line + 1 for item in node.value]
+    yield data
+    data.extend(loader.construct_object(item, deep=True) for item in node.value)
+
+
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 
 
 def read_yaml(path: Path, raw: bytes | None = None) -> tuple[object, list[Problem]]:

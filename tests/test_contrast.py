@@ -105,10 +105,3 @@ def test_style_spec_forms():
         pygments_style({"tokens": {"Keyword": "#ff00zz"}})
     with pytest.raises(QadeckError, match="give a Pygments style name"):
         pygments_style(["monokai"])
-
-
-def test_report_worst_ratios(capsys):
-    """Not a check: prints each chosen style's weakest token (run with -s to see it)."""
-    for mode in ("light", "dark"):
-        ratio, token, fg, bg = token_contrasts(mode)[0]
-        print(f"{mode}: {CHOSEN[mode]} worst {ratio:.2f}:1 ({token} {fg} on {bg})")

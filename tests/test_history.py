@@ -164,3 +164,26 @@ def test_no_note_is_older_than_the_renderer(checkout, tmp_path, monkeypatch):
     monkeypatch.setattr(qadeck.pipeline, "RENDERED_SINCE", checkout.clock + 600)
     mods = note_mods(build(), tmp_path)
     assert set(mods.values()) == {checkout.clock + 600}
+
+
+def test_stray_file_in_templates_keeps_builds_identical(checkout):
+    first = build().read_bytes()
+    (checkout.root / "templates" / ".DS_Store").write_bytes(b"\0")
+    (checkout.root / "templates" / "card.css~").write_text("editor backup", encoding="utf-8")
+    assert build().read_bytes() == first
+
+
+def test_shallow_clone_is_reported(checkout, tmp_path, monkeypatch, capsys):
+    import subprocess
+
+    edit(checkout.root / "cards/deploy.yaml", "剪枝 | 删除", "剪枝 | 移除")
+    checkout.commit("second")  # a history of two commits, of which the clone keeps one
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{checkout.root}", str(shallow)], check=True)
+    monkeypatch.chdir(shallow)
+    capsys.readouterr()
+    assert run_cli("--cards", "cards", "--templates", "templates", "-o", "x.apkg") == 0
+    assert "warning: cards: this is a shallow git clone" in capsys.readouterr().err
+    monkeypatch.chdir(checkout.root)
+    assert run_cli("--cards", "cards", "--templates", "templates", "-o", "y.apkg") == 0
+    assert "shallow" not in capsys.readouterr().err

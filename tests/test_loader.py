@@ -26,11 +26,18 @@ def write(corpus: Path, name: str, text: str) -> None:
     (corpus / name).write_text(text, encoding="utf-8")
 
 
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in folder.iterdir()} if folder.exists() else {}
+
+
 def fails_with(capsys, *args: str) -> list[str]:
+    """Run the CLI from the corpus's parent; it must exit 2, print no traceback, write nothing."""
+    before = _snapshot(Path("dist"))
     code = run_cli(*args)
     err = capsys.readouterr().err
     assert code == 2, err
     assert "Traceback" not in err
+    assert _snapshot(Path("dist")) == before, "a failed run changed dist/"
     return [line for line in err.splitlines() if line.startswith("error: ")]
 
 
@@ -49,7 +56,7 @@ def test_yaml_syntax_error(cwd, corpus, capsys):
 def test_card_not_a_mapping(cwd, corpus, capsys):
     write(corpus, "bad.yaml", "cards:\n  - just a string\n")
     assert fails_with(capsys, "--cards", "cards") == [
-        "error: cards/bad.yaml:1: card #1 must be a mapping with id, question, answer, topics"]
+        "error: cards/bad.yaml:2: card #1 must be a mapping with id, question, answer, topics"]
 
 
 def test_missing_and_empty_question_and_answer(cwd, corpus, capsys):
@@ -65,10 +72,10 @@ def test_wrong_types(cwd, corpus, capsys):
     write(corpus, "bad.yaml", "cards:\n  - id: typed\n    question: 问？\n    answer: 42\n"
                               "    topics: {a: b}\n    tags: [ok, [nested]]\n    explanation: [x]\n")
     lines = fails_with(capsys, "--cards", "cards")
-    assert "error: cards/bad.yaml:4: card 'typed': 'answer' must be text (Markdown), not int" in lines
+    assert "error: cards/bad.yaml:4: card 'typed': 'answer' must be text (Markdown), not a number" in lines
     assert any(l.startswith("error: cards/bad.yaml:5: card 'typed': 'topics' must be a list of text") for l in lines)
     assert any(l.startswith("error: cards/bad.yaml:6: card 'typed': 'tags' must be a list of text") for l in lines)
-    assert "error: cards/bad.yaml:7: card 'typed': 'explanation' must be text (Markdown), not list" in lines
+    assert "error: cards/bad.yaml:7: card 'typed': 'explanation' must be text (Markdown), not a list" in lines
 
 
 def test_bad_id_characters(cwd, corpus, capsys):
@@ -166,3 +173,110 @@ def test_topics_file_problems(cwd, corpus, capsys):
     assert "error: cards/topics.yaml:2: 'slug' must be ASCII: lowercase letters, digits and '-'" in lines
     assert "error: cards/topics.yaml:4: topic key 'Bad Key' must use lowercase letters, digits and '-'" in lines
     assert "error: cards/topics.yaml:5: topic 'nameless' needs a name: {name: 训练 Training}" in lines
+
+
+def test_control_character_in_text(cwd, corpus, capsys):
+    # U+001F is Anki's field separator: such a note would break the whole import.
+    write(corpus, "bad.yaml", 'cards:\n  - id: c\n    question: "Unit\\x1fseparator?"\n    answer: 答\n    topics: [training]\n')
+    assert fails_with(capsys, "--cards", "cards") == [
+        "error: cards/bad.yaml:3: card 'c': 'question' contains the control character U+001F; remove it"]
+
+
+def test_numeric_id(cwd, corpus, capsys):
+    write(corpus, "bad.yaml", "cards:\n  - id: 123\n    question: 问？\n    answer: 答\n    topics: [training]\n")
+    assert fails_with(capsys, "--cards", "cards") == [
+        "error: cards/bad.yaml:2: card #1: id must be text, not a number (quote it: id: '123')"]
+
+
+def test_non_mapping_items_point_at_their_own_line(cwd, corpus, capsys):
+    write(corpus, "bad.yaml", "cards:\n  - [a, b]\n" + GOOD_CARD.format(id="ok") + "  - 42\n")
+    assert fails_with(capsys, "--cards", "cards") == [
+        "error: cards/bad.yaml:2: card #1 must be a mapping with id, question, answer, topics",
+        "error: cards/bad.yaml:7: card #3 must be a mapping with id, question, answer, topics",
+    ]
+
+
+def test_tags_anki_would_mangle(cwd, corpus, capsys):
+    write(corpus, "bad.yaml", "cards:\n  - id: t\n    question: 问？\n    answer: 答\n    topics: [training]\n"
+                              "    tags: ['::x', 'y::', Topic::HW, 'a\"b', fine::nested]\n")
+    lines = fails_with(capsys, "--cards", "cards")
+    assert lines == [
+        "error: cards/bad.yaml:6: card 't': tag '::x' has an empty part around '::' (Anki would rename it to 'blank')",
+        "error: cards/bad.yaml:6: card 't': tag 'y::' has an empty part around '::' (Anki would rename it to 'blank')",
+        "error: cards/bad.yaml:6: card 't': tag 'Topic::HW' uses a reserved prefix: qadeck makes the topic:: and source:: tags itself",
+        "error: cards/bad.yaml:6: card 't': tag 'a\"b' contains a character Anki's tag search treats specially",
+    ]
+
+
+def test_topic_and_deck_names_anki_would_merge_or_nest(cwd, corpus, capsys):
+    write(corpus, "topics.yaml", "deck: 'AI::'\ntopics:\n  training: {name: 训练 Training}\n"
+                                 "  hardware: {name: 训练 training}\n  security: {name: 'A::B'}\n  compression: {name: 压缩}\n")
+    lines = fails_with(capsys, "--cards", "cards")
+    assert "error: cards/topics.yaml:1: 'deck' has an empty part around '::' or a control character ('A::B' nests B under A)" in lines
+    assert "error: cards/topics.yaml:4: topic 'hardware' has the same subdeck name as topic 'training' ('训练 training'; Anki ignores case)" in lines
+    assert "error: cards/topics.yaml:5: topic 'security': name 'A::B' must not contain '::' (it would nest decks)" in lines
+
+
+def test_ignored_files_are_reported_not_skipped_silently(cwd, corpus, capsys):
+    write(corpus, "extra.yml", "cards:\n" + GOOD_CARD.format(id="in-yml"))
+    (corpus / "sub").mkdir()
+    write(corpus / "sub", "more.yaml", "cards:\n" + GOOD_CARD.format(id="in-sub"))
+    assert run_cli("--cards", "cards", "--check") == 0
+    err = capsys.readouterr().err
+    assert "warning: cards/extra.yml: ignored: card files must end in '.yaml'" in err
+    assert "warning: cards/sub: ignored: card files are read only directly inside the corpus folder" in err
+
+
+def test_every_kind_of_problem_in_one_run(cwd, corpus, capsys, tmp_path):
+    """Card problems, duplicate questions among the valid cards and template problems together."""
+    write(corpus, "a.yaml", "cards:\n  - id: bad\n    question: q\n    topics: [training]\n"
+                            "  - id: dup\n    question: 如何进行模型压缩和加速？\n    answer: 答\n    topics: [compression]\n")
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    lines = fails_with(capsys, "--cards", "cards", "--templates", str(templates), "--check")
+    assert "error: cards/a.yaml:2: card 'bad': missing 'answer'" in lines
+    assert any(l.startswith("error: cards/deploy.yaml:") and "card 'compression-methods': duplicate question: same as card 'dup' at cards/a.yaml:5" in l
+               or l.startswith("error: cards/a.yaml:5: card 'dup': duplicate question") for l in lines)
+    assert any(l.startswith("error: templates/front.html: cannot read the note type template") for l in lines)
+    assert any(l.startswith("error: templates/pygments.yaml: missing") for l in lines)
+
+
+def test_bad_templates(cwd, corpus, capsys, tmp_path):
+    import shutil
+
+    from qadeck.notetype import DEFAULT_TEMPLATES
+
+    templates = tmp_path / "templates"
+    shutil.copytree(DEFAULT_TEMPLATES, templates)
+    (templates / "front.html").write_text("<div>\n{{Question}} {{Qestion}}\n</div>\n", encoding="utf-8")
+    (templates / "pygments.yaml").write_text("light: default\n", encoding="utf-8")
+    assert fails_with(capsys, "--cards", "cards", "--templates", "templates") == [
+        "error: templates/front.html:2: unknown field '{{Qestion}}'; fields: Question, Answer, Explanation, Source, Topics, Id",
+        "error: templates/pygments.yaml:1: must have both 'light:' and 'dark:' code styles",
+    ]
+    (templates / "pygments.yaml").write_text("light: default\ndark: no-such-style\n", encoding="utf-8")
+    (templates / "front.html").write_text("{{Question}}\n", encoding="utf-8")
+    assert fails_with(capsys, "--cards", "cards", "--templates", "templates") == [
+        "error: templates/pygments.yaml:1: dark: unknown Pygments style 'no-such-style'"]
+
+
+def test_output_that_is_a_folder(cwd, corpus, capsys):
+    (cwd / "out").mkdir()
+    assert run_cli("--cards", "cards", "-o", "out") == 2
+    assert "error: out is a folder; give a file name, e.g. out/ai-interview.apkg" in capsys.readouterr().err
+    assert list((cwd / "out").iterdir()) == []
+
+
+def test_failed_preview_leaves_no_package(cwd, corpus, capsys):
+    (cwd / "blocker").write_text("a file, not a folder", encoding="utf-8")
+    assert run_cli("--cards", "cards", "--html", "blocker/preview.html") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "Traceback" not in err
+    assert not [p for p in (cwd / "dist").rglob("*") if p.is_file()]
+
+
+def test_bad_source_date_epoch(cwd, corpus, capsys, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    assert run_cli("--cards", "cards") == 2
+    assert "error: SOURCE_DATE_EPOCH must be whole seconds since 1970, not 'yesterday'" in capsys.readouterr().err
+    assert not (cwd / "dist").exists()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from anki_helpers import fresh_import, open_collection
+from anki_helpers import fresh_import, notes_by_id, open_collection
 from conftest import run_cli
+from qadeck.apkg import guid_for
 from qadeck.assemble import stable_id
 from qadeck.notetype import FIELDS, NOTE_TYPE_KEY, NOTE_TYPE_NAME, TEMPLATE_NAME, load_note_type
 
@@ -17,10 +18,26 @@ def test_frozen_names():
     assert NOTE_TYPE_KEY == "qadeck-note-type-v1"
 
 
-def test_ids_are_stable_hashes_not_random():
-    assert stable_id(NOTE_TYPE_KEY) == stable_id("qadeck-note-type-v1")
-    assert stable_id("qadeck-deck:AI 大模型面试题") != stable_id("qadeck-deck:AI 大模型面试题::硬件 Hardware")
-    assert 1 << 30 <= stable_id("x") < 1 << 31
+def test_ids_are_pinned():
+    """Users' collections hold these values: a changed hash would orphan every note and deck."""
+    assert stable_id(NOTE_TYPE_KEY) == 1724355969
+    assert stable_id("qadeck-deck:AI 大模型面试题") == 1782340453
+    assert stable_id("qadeck-deck:AI 大模型面试题::硬件 Hardware") == 1983107323
+    assert guid_for("scaling-compute-efficiency") == "c%Mui{`)a|"
+
+
+def test_imported_ids_match_the_pinned_ones(corpus: Path, tmp_path: Path):
+    out = tmp_path / "d.apkg"
+    assert run_cli("--cards", str(corpus), "-o", str(out)) == 0
+    col, _ = fresh_import(tmp_path, out)
+    try:
+        notes = notes_by_id(col)
+        assert notes["scaling-compute-efficiency"].guid == "c%Mui{`)a|"
+        assert notes["scaling-compute-efficiency"].mid == 1724355969
+        # Anki matches decks by name on import and gives them ids of its own, so only the
+        # package's deck ids are pinned (above); GUID and note type id survive the import.
+    finally:
+        col.close()
 
 
 def test_templates_use_only_known_fields():

@@ -100,3 +100,22 @@ def test_rendered_card_has_no_script_from_fields(hostile_note):
     answer = note.cards()[0].answer()
     assert "<script" not in answer.lower()
     assert "javascript:" not in answer.lower()
+
+
+def test_anki_markup_in_text_stays_text(corpus: Path, tmp_path: Path):
+    """[sound:…] would become a play button with an onclick handler, [latex] would run LaTeX."""
+    (corpus / "markup.yaml").write_text(
+        "cards:\n  - id: markup\n    question: 'Anki 的 [sound:evil.mp3] 和 [latex]x^2[/latex] 语法？'\n"
+        "    answer: '还有 [$]y[/$]、[$$]z[/$$] 与 [anki:play:q:0]。'\n    topics: [security]\n", encoding="utf-8")
+    out = tmp_path / "m.apkg"
+    assert run_cli("--cards", str(corpus), "-o", str(out)) == 0
+    col, _ = fresh_import(tmp_path, out)
+    try:
+        card = notes_by_id(col)["markup"].cards()[0]
+        rendered = card.question() + card.answer()
+        assert "[anki:play" not in rendered and "[sound:" not in rendered
+        assert 'class="latex"' not in rendered and "<img" not in rendered
+        assert "&#91;sound:evil.mp3]" in rendered and "&#91;latex]x^2[/latex]" in rendered
+        assert not card.question_av_tags() and not card.answer_av_tags()
+    finally:
+        col.close()
