@@ -7,6 +7,22 @@ questions; and later "answer detail" sections that repeat earlier questions to a
 code. Parsing is line based and fence aware: nothing inside a fenced code block is ever read as a
 heading or a label (``# comment`` lines in Python are not headings).
 
+Section headings. A heading that is not numbered and does not end in a question mark is a section
+name, never a card, when it reads like one (``一、…``, or it names a set of questions: 题库, 面试题,
+编程题, 典型问题 …, see ``_SECTION_WORDS``). A numbered bold label, ``**题目 1：** 什么是量化？``
+(also ``问题 N`` / ``面试题 N``, text on the same line or the next one), starts a question of its
+own, so the questions listed under such a section become cards and the section does not.
+
+Question text. A question may have a heading and a labelled ``题目``/``问题`` text (the *ask*).
+The card's question is, see :func:`question_text`:
+
+- the heading alone when the ask adds fewer than ``ASK_ADDS`` content units (CJK characters or
+  Latin words) the heading lacks, ignoring framing words (请简述, 一般步骤, 有哪些, 如何 …) and a
+  leading setting clause (``在深度学习模型训练过程中，``; only Latin names in it count): the ask is
+  then a paraphrase;
+- the ask alone when it adds information and also covers every content unit of the heading;
+- otherwise the heading, a blank line, and the ask.
+
 Everything here is pure: text in, dataclasses and warnings out.
 """
 from __future__ import annotations
@@ -53,7 +69,7 @@ _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([^`\s]*)(.*)$")
 _NUMBER = re.compile(r"^(?:(?:题目|问题|面试题|Question|Q)\s*(\d+)\s*[:：.、．]?|(\d+)\s*[.、．:：)）])\s*", re.IGNORECASE)
 _CN_SECTION = re.compile(r"^[一二三四五六七八九十百]+\s*[、.．:：]")
 _PROSE = re.compile(r"^(?:[一二三四五六七八九十]+\s*[、.．]\s*)?(?:引言|前言|导言|导语|简介|介绍|概述|背景|摘要|结论|结束语|总结|小结|结语|尾声|参考文献|参考资料|参考|附录|后记|写在最后)\s*$")
-_SECTION_WORDS = re.compile(r"题库|面试题|编程题|试题|习题|题目|问题集|问答")
+_SECTION_WORDS = re.compile(r"题库|面试题|编程题|试题|习题|题目|问题集|问答|典型问题|常见问题")
 _SUPPLEMENT = re.compile(r"答案解析|解析说明|详细解析|源代码实例|代码实例|详解|答案详解")
 _TITLE_PREFIX = re.compile(r"^(?:自拟标题|文章标题|标题|主题|题目)\s*[:：]\s*")
 _LIST_ITEM = re.compile(r"^(\s*)([-*+]|\d+[.)])\s+")
@@ -67,16 +83,22 @@ _LABEL_WORDS = "|".join(sorted(_LABELS, key=len, reverse=True))
 _LABEL_NOTE = r"(?P<note>\s*[（(][^）)]*[）)])?"
 # **答案：** text   |   **答案**：text   |   答案：text   |   源代码实例（以TensorFlow为例）：
 _LABEL_BOLD = re.compile(rf"^\s*\*\*\s*(?P<label>{_LABEL_WORDS}){_LABEL_NOTE}\s*[:：]?\s*\*\*\s*[:：]?\s*(?P<rest>.*)$")
+# **题目 1：** text   |   **问题 2**：text   |   **题目 3：**  (text on the next line): a question of its own
+_NUMBERED_ASK = re.compile(r"^\s*\*\*\s*(?P<label>题目|问题|面试题)\s*(?P<number>\d+)\s*[:：.、．]?\s*\*\*\s*[:：.、．]?\s*(?P<rest>.*)$")
 _LABEL_PLAIN = re.compile(rf"^\s*(?P<label>{_LABEL_WORDS}){_LABEL_NOTE}\s*[:：]\s*(?P<rest>.*)$")
 
 SUPPLEMENT_MATCH = 60  # rapidfuzz score a detail section's title needs to join an earlier question
+ASK_ADDS = 3  # content units the 题目/问题 text must add to the heading to be kept (see question_text)
 
 
 def _label(line: str):
     """(kind, label, note, rest) when the line opens a labelled part, else None."""
     m = _LABEL_BOLD.match(line) or _LABEL_PLAIN.match(line)
     if not m:
-        return None
+        m = _NUMBERED_ASK.match(line)
+        if not m:
+            return None
+        return "ask", m.group("label"), "", m.group("rest").strip()
     label = m.group("label")
     return _LABELS[label], label, (m.group("note") or "").strip(), m.group("rest").strip()
 
@@ -127,13 +149,28 @@ class _FenceTracker:
 def _entries(lines: Sequence[str]) -> list[_Entry]:
     entries = [_Entry("preamble", 0, "", 1)]
     fence = _FenceTracker()
+    pending: _Entry | None = None  # a bare '**题目 N：**' line, waiting for its text on the next line
     for number, line in enumerate(lines, 1):
         if fence.feed(line):
+            pending = None
             entries[-1].body.append((number, line))
             continue
         heading = _HEADING.match(line)
+        if pending is not None and line.strip():
+            if not heading and not _label(line):
+                pending.text += line.strip()
+                pending = None
+                continue
+            pending = None
         if heading:
             entries.append(_Entry("heading", len(heading.group(1)), _unbold(heading.group(2)), number))
+            continue
+        numbered = _NUMBERED_ASK.match(line)
+        if numbered and not _awaits_ask(entries[-1]):
+            rest = numbered.group("rest").strip()
+            entries.append(_Entry("bold", 7, f"{numbered.group('label')} {numbered.group('number')}：{rest}", number))
+            if not rest:
+                pending = entries[-1]
             continue
         bold = _BOLD_LINE.match(line)
         if bold and not _label(line) and _is_questionish(bold.group(1)):
@@ -141,6 +178,23 @@ def _entries(lines: Sequence[str]) -> list[_Entry]:
             continue
         entries[-1].body.append((number, line))
     return entries
+
+
+def _awaits_ask(entry: _Entry) -> bool:
+    """True when ``entry`` is a question heading with nothing under it yet: a numbered
+    ``**题目 N：**`` line right below it is its labelled question text, not a new question."""
+    if entry.kind == "preamble" or any(line.strip() for _, line in entry.body):
+        return False
+    number, title = _split_number(entry.text)
+    return bool(title) and not _is_section(entry.text) and (bool(number) or title.endswith(("？", "?")))
+
+
+def _is_section(text: str) -> bool:
+    """A section name (``一、典型面试题``, ``算法编程题库``): unnumbered, not a question, and worded as one."""
+    number, title = _split_number(text)
+    if number or title.endswith(("？", "?")):
+        return False
+    return bool(_CN_SECTION.match(text) or _SECTION_WORDS.search(title))
 
 
 def _unbold(text: str) -> str:
@@ -167,7 +221,8 @@ def parse_article(text: str, path: Path) -> Article:
         labelled = bool(parts["labels"])
         is_question = entry.kind != "preamble" and bool(heading) and not _PROSE.match(heading) and (
             entry.kind == "bold"
-            or (not _CN_SECTION.match(entry.text) and (bool(number) or heading.endswith(("？", "?")) or labelled))
+            or (not _CN_SECTION.match(entry.text) and (bool(number) or heading.endswith(("？", "?"))
+                                                        or (labelled and not _is_section(entry.text))))
         )
         if not is_question:
             if entry.kind == "heading":
@@ -188,7 +243,7 @@ def parse_article(text: str, path: Path) -> Article:
         card = ArticleCard(
             number=number,
             title=heading,
-            question=_question_text(heading, parts["ask"]),
+            question=question_text(heading, parts["ask"]),
             answer=parts["answer"],
             explanation=parts["explanation"],
             line=entry.line,
@@ -227,14 +282,37 @@ def _warn_leftover(entry: _Entry, path: Path, warnings: list[Problem]) -> None:
                                 f"text {where} is not part of any question; not imported ({len(text)} line(s))"))
 
 
-def _question_text(heading: str, ask: str) -> str:
+# Words that frame a question without saying what it is about.
+_FRAMING = re.compile(r"请|简要|简述|解释|说明|描述|列举|介绍|谈谈|一下|一般|步骤|流程|方法|常用|常见|几种|及其"
+                      r"|有哪些|哪些|如何|怎样|怎么|进行|实现|应用|处理|解决方案|解决|问题|是什么|什么是"
+                      r"|针对|对其|应对|技术|技巧|的")
+# A leading setting clause: 在深度学习模型训练过程中， / 针对大规模模型， / 大模型训练完成后，
+_SETTING = re.compile(r"^(?:(?:在|针对|对于)[^，,。？?]*|[^，,。？?]*(?:过程中|完成后|之后|时))[，,]\s*")
+_UNIT = re.compile(r"[a-z0-9][a-z0-9.+#-]*|[^\sa-z0-9]")
+
+
+def _units(text: str) -> list[str]:
+    """Content units of a question: Latin words and single other characters, without framing words."""
+    return _UNIT.findall(_FRAMING.sub(" ", normalise(text)))
+
+
+def question_text(heading: str, ask: str) -> str:
+    """The card question for a heading and its labelled 题目/问题 text (rule: the module docstring)."""
     if not ask:
         return heading
-    h, a = normalise(heading), normalise(ask)
-    if h in a:
+    if not heading:
         return ask
-    if a in h:
+    setting = _SETTING.match(ask.strip())
+    body = ask.strip()[setting.end():] if setting else ask.strip()
+    own = set(_units(heading))
+    asked = _units(body)
+    if setting:  # only the names a setting clause brings count
+        asked += [u for u in _units(setting.group(0)) if u[0].isascii()]
+    added = [u for u in dict.fromkeys(asked) if u not in own]
+    if len(added) < ASK_ADDS:
         return heading
+    if own <= set(_units(ask)):
+        return ask
     return f"{heading}\n\n{ask}"
 
 

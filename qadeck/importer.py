@@ -1,8 +1,24 @@
 """``build.py import``: turn Q&A articles into card files of the corpus format.
 
-One card file per article (``cards/<article-slug>.yaml``) unless one output file is named. Card ids
-are ``<output-file-stem>-<nn>``, numbered in article order, so re-importing the same article into
-the same file gives the same ids (and, with ``--force``, a byte-identical file).
+One card file per article (``cards/<article-slug>.yaml``) unless one output file is named;
+``topics.yaml`` is never an output (it is the corpus's topic list, not a card file).
+
+Card ids are ``<output-file-stem>-<nn>``. Into a new file they are numbered in article order. When
+the output file already exists (a re-import with ``--force``), ids are kept stable so Anki keeps
+each note's review history with its own question:
+
+1. a question whose normalised text (:func:`qadeck.similarity.normalise`) equals an existing card's
+   question gets that card's id (first unused one, in file order);
+2. each remaining question gets the id of the remaining existing card it is most alike to, best
+   pairs first, when their similarity (:func:`qadeck.similarity.similar_pairs`, weighted over every
+   question of the corpus, so template words weigh little) is at least :data:`ID_MATCH`. That is
+   stricter than the near-duplicate warning: a wrong match would give one question's review
+   history to another, a missed one only starts a new card;
+3. every other question gets a fresh number above the highest ``<stem>-<nn>`` number the existing
+   file uses, in article order, so an id that ever named another question is never reused.
+
+Existing cards that match no question are dropped from the file, with a warning naming them.
+Re-importing the same article therefore gives the same ids and a byte-identical file.
 """
 from __future__ import annotations
 
@@ -19,9 +35,10 @@ import yaml
 from .article import Article, parse_article, suggest_topics
 from .errors import InputError, Location, Problem, UsageError
 from .model import Card, Source
-from .similarity import similar_pairs
+from .similarity import normalise, similar_pairs
 
 TOPICS_FILE = "topics.yaml"
+ID_MATCH = 0.6  # similarity a reworded question needs to keep an existing card's id (see the docstring)
 
 
 @dataclass
@@ -61,6 +78,10 @@ def run_import(articles: Sequence[Path], output: Path | None, force: bool, cards
         raise InputError(problems)
 
     plans = [(Path(output), parsed)] if output else [(cards_dir / f"{article_slug(a.path)}.yaml", [a]) for a in parsed]
+    for path, group in plans:
+        if path.name.lower() == TOPICS_FILE:
+            how = "name another output file" if output else f"{group[0].path.name} would be written there; import it with -o cards/NAME.yaml"
+            raise UsageError(f"{path}: refusing to write a card file named {TOPICS_FILE}, the corpus's topic list; {how}")
     targets = [p.resolve() for p, _ in plans]
     if len(set(targets)) < len(targets):
         raise UsageError("two articles would be written to the same card file; import them with -o FILE")
@@ -71,7 +92,9 @@ def run_import(articles: Sequence[Path], output: Path | None, force: bool, cards
     documents = []
     new_cards: list[Card] = []
     for path, group in plans:
-        document, cards = _document(path, group, rules, report.warnings)
+        previous = _existing_ids(path, report.warnings) if path.exists() else None
+        background = _corpus_questions(cards_dir, path) if previous else []
+        document, cards = _document(path, group, rules, report.warnings, previous, background)
         documents.append((path, document))
         new_cards += cards
     report.warnings += _corpus_warnings(new_cards, cards_dir, set(targets))
@@ -118,10 +141,78 @@ def _topic_rules(cards_dir: Path, warnings: list[Problem]) -> dict[str, list[str
     return rules
 
 
-def _document(path: Path, articles: Sequence[Article], rules: dict[str, list[str]], warnings: list[Problem]):
+def _existing_ids(path: Path, warnings: list[Problem]) -> list[tuple[str, str]] | None:
+    """(id, question) of each card in an existing card file, in file order; None when unreadable."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        warnings.append(Problem(Location(path), f"cannot be read ({exc.__class__.__name__}), so its card ids could not "
+                                                "be kept; the imported cards are numbered afresh"))
+        return None
+    cards = data.get("cards") if isinstance(data, dict) else None
+    found = []
+    for card in cards if isinstance(cards, list) else []:
+        if isinstance(card, dict) and isinstance(card.get("id"), str):
+            found.append((card["id"], str(card.get("question") or "")))
+    return found
+
+
+def _corpus_questions(cards_dir: Path, skip: Path) -> list[str]:
+    """Questions of the corpus's other card files, read leniently: background for the similarity weights."""
+    questions = []
+    for path in sorted(Path(cards_dir).glob("*.yaml")):
+        if path.name == TOPICS_FILE or path.resolve() == skip.resolve():
+            continue
+        for _, question in _existing_ids(path, []) or []:
+            questions.append(question)
+    return questions
+
+
+def assign_ids(prefix: str, questions: Sequence[str], existing: Sequence[tuple[str, str]] | None,
+               background: Sequence[str] = ()) -> tuple[list[str], list[str]]:
+    """(an id for each question, ids of ``existing`` cards left unused): the rule of the module docstring.
+
+    ``background``: other questions of the corpus; they only weigh the words in the similarity.
+    """
+    existing = list(existing or [])
+    ids: list[str | None] = [None] * len(questions)
+    free = list(range(len(existing)))  # existing cards not yet matched, in file order
+    by_key: dict[str, list[int]] = {}
+    for index, (_, question) in enumerate(existing):
+        by_key.setdefault(normalise(question), []).append(index)
+    for position, question in enumerate(questions):
+        candidates = [i for i in by_key.get(normalise(question), []) if i in free]
+        if candidates:
+            ids[position] = existing[candidates[0]][0]
+            free.remove(candidates[0])
+    waiting = [p for p, card_id in enumerate(ids) if card_id is None]
+    if waiting and free:
+        skip = len(background)
+        pool = [*background, *(existing[i][1] for i in free), *(questions[p] for p in waiting)]
+        pairs = [pair for pair in similar_pairs(pool, ID_MATCH)
+                 if skip <= pair.first < skip + len(free) <= pair.second]
+        for pair in sorted(pairs, key=lambda p: (-p.score, p.second, p.first)):
+            old, position = free[pair.first - skip], waiting[pair.second - skip - len(free)]
+            if ids[position] is None and existing[old][0] not in ids:
+                ids[position] = existing[old][0]
+    numbered = re.compile(rf"{re.escape(prefix)}-(\d+)")
+    used = [int(m.group(1)) for card_id, _ in existing if (m := numbered.fullmatch(card_id))]
+    fresh = [p for p, card_id in enumerate(ids) if card_id is None]
+    highest = max(used, default=0)
+    width = max(2, len(str(highest + len(fresh))))
+    for offset, position in enumerate(fresh, 1):
+        ids[position] = f"{prefix}-{highest + offset:0{width}d}"
+    unused = [card_id for card_id, _ in existing if card_id not in ids]
+    return ids, unused
+
+
+def _document(path: Path, articles: Sequence[Article], rules: dict[str, list[str]], warnings: list[Problem],
+              previous: Sequence[tuple[str, str]] | None = None, background: Sequence[str] = ()):
     prefix = article_slug(path)
-    total = sum(len(a.cards) for a in articles)
-    width = max(2, len(str(total)))
+    ids, retired = assign_ids(prefix, [item.question for a in articles for item in a.cards], previous, background)
+    if retired:
+        warnings.append(Problem(Location(path), f"{len(retired)} card(s) of the existing file match no imported question "
+                                                f"and are dropped: {', '.join(retired)}"))
     titles = [a.title for a in articles if a.title]
     source = {}
     if titles:
@@ -131,8 +222,8 @@ def _document(path: Path, articles: Sequence[Article], rules: dict[str, list[str
     number = 0
     for article in articles:
         for item in article.cards:
+            card_id = ids[number]
             number += 1
-            card_id = f"{prefix}-{number:0{width}d}"
             topics = suggest_topics(item.question, f"{item.answer}\n{item.explanation}", rules)
             if not topics and rules:
                 topics = [next(iter(rules))]

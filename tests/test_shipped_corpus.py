@@ -5,9 +5,11 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 
-from anki_helpers import fresh_import
+from anki_helpers import fresh_import, notes_by_id
 from conftest import ROOT, run_cli
+from qadeck.article import question_text
 from qadeck.loader import load_corpus
 
 CARDS = ROOT / "cards"
@@ -51,10 +53,44 @@ def test_named_topics_are_really_populated(corpus):
     assert "security" in by_id["ai-infrastructure-15"].topics  # 对抗样本
 
 
-def test_every_topic_is_used_and_every_card_has_one(corpus):
-    used = {t for c in corpus.cards for t in c.topics}
-    assert used == set(corpus.topics)
-    assert all(c.topics for c in corpus.cards)
+def test_every_card_is_tagged_in_anki_with_exactly_its_topics(corpus, tmp_path: Path):
+    """Every topic of topics.yaml is used, and Anki reads back each card's topics as its topic:: tags."""
+    declared = set(yaml.safe_load((CARDS / "topics.yaml").read_text(encoding="utf-8"))["topics"])
+    assert {t for c in corpus.cards for t in c.topics} == declared
+    out = tmp_path / "shipped.apkg"
+    assert run_cli("--cards", str(CARDS), "-o", str(out)) == 0
+    col, _ = fresh_import(tmp_path, out)
+    try:
+        notes = notes_by_id(col)
+        assert set(notes) == {c.id for c in corpus.cards}
+        for card in corpus.cards:
+            tags = {t[len("topic::"):] for t in notes[card.id].tags if t.startswith("topic::")}
+            assert tags == set(card.topics), card.id
+            assert tags <= declared, card.id
+    finally:
+        col.close()
+
+
+@pytest.mark.parametrize("topic", NAMED_TOPICS)
+def test_tags_selects_each_named_topic(corpus, topic: str, tmp_path: Path):
+    """`--tags TOPIC` builds a deck with exactly that topic's cards, and there are enough of them."""
+    expected = {c.id for c in corpus.cards if topic in c.topics}
+    out = tmp_path / f"{topic}.apkg"
+    assert run_cli("--cards", str(CARDS), "--tags", topic, "-o", str(out)) == 0
+    col, log = fresh_import(tmp_path, out)
+    try:
+        assert set(notes_by_id(col)) == expected
+        assert log.new == len(expected) >= 4, (topic, sorted(expected))
+    finally:
+        col.close()
+
+
+def test_no_question_states_itself_twice(corpus):
+    """A question of two paragraphs keeps its second only when the importer's rule says it adds something."""
+    for card in corpus.cards:
+        first, _, rest = card.question.strip().partition("\n\n")
+        if rest:
+            assert question_text(first, rest) == card.question.strip(), card.id
 
 
 def test_code_blocks_keep_a_language(corpus):
