@@ -26,16 +26,16 @@ from __future__ import annotations
 import hashlib
 import json
 import marshal
-import os
 import shutil
 import struct
 import sys
-import tempfile
 import time
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
+
+from .output import write_atomically
 
 FORMAT = 1
 MAGIC = b"QDKC\x01\n"
@@ -212,18 +212,7 @@ class RenderCache:
             path.unlink(missing_ok=True)
             return
         blob = frame(marshal.dumps(entries))
-        self.dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.dir)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(blob)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_atomically(path, lambda tmp: tmp.write_bytes(blob))
         self.stats.written += 1
 
     def _forget_old_generations(self) -> None:
@@ -260,15 +249,7 @@ class ResultCache:
     def put(self, key: bytes, value) -> None:
         payload = marshal.dumps(value)
         try:
-            self.dir.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=self.dir)
-            try:
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(frame(payload))
-                os.replace(tmp, self.dir / f"{key.hex()}.pack")
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_atomically(self.dir / f"{key.hex()}.pack", lambda tmp: tmp.write_bytes(frame(payload)))
             files = sorted(self.dir.glob("*.pack"), key=lambda p: p.stat().st_mtime, reverse=True)
             for old in files[self.KEEP_FILES:]:
                 old.unlink(missing_ok=True)

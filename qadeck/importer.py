@@ -22,9 +22,7 @@ Re-importing the same article therefore gives the same ids and a byte-identical 
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,10 +32,11 @@ import yaml
 
 from .article import Article, parse_article, suggest_topics
 from .errors import InputError, Location, Problem, UsageError
+from .loader import TOPICS_FILE, load_corpus
 from .model import Card, Source
+from .output import write_all_atomically
 from .similarity import normalise, similar_pairs
 
-TOPICS_FILE = "topics.yaml"
 ID_MATCH = 0.6  # similarity a reworded question needs to keep an existing card's id (see the docstring)
 
 
@@ -99,7 +98,7 @@ def run_import(articles: Sequence[Path], output: Path | None, force: bool, cards
         new_cards += cards
     report.warnings += _corpus_warnings(new_cards, cards_dir, set(targets))
 
-    _write_all([(path, dump_card_file(document)) for path, document in documents])
+    write_all_atomically([(path, _text_writer(dump_card_file(document))) for path, document in documents])
     report.written = [path for path, _ in documents]
     report.cards = len(new_cards)
     report.warnings = [w for a in parsed for w in a.warnings] + report.warnings
@@ -250,8 +249,6 @@ def _corpus_warnings(new_cards: list[Card], cards_dir: Path, replaced: set[Path]
     existing: list[Card] = []
     warnings: list[Problem] = []
     if (cards_dir / TOPICS_FILE).is_file() and any(p.name != TOPICS_FILE for p in cards_dir.glob("*.yaml")):
-        from .loader import load_corpus  # late: the loader is only needed when there is a corpus
-
         try:
             corpus = load_corpus(cards_dir)
         except InputError as exc:
@@ -311,25 +308,8 @@ def _plain(value):
     return value
 
 
-def _file_mode() -> int:
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+def _text_writer(text: str):
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
 
-
-def _write_all(files: Sequence[tuple[Path, str]]) -> None:
-    """Write every file to a temp file beside it first, then rename them all into place."""
-    temps: list[tuple[str, Path]] = []
-    try:
-        for path, text in files:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            temps.append((temp, path))
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(text)
-            os.chmod(temp, _file_mode())  # mkstemp makes 0600; card files are ordinary files
-        for temp, path in temps:
-            os.replace(temp, path)
-    finally:
-        for temp, _ in temps:
-            Path(temp).unlink(missing_ok=True)
+    return write
