@@ -38,12 +38,11 @@ class Clock:
             raise UsageError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not {sde!r}")
         return cls(now=int(time.time()), source_date_epoch=int(sde) if sde else None)
 
-    def cap(self, value: int) -> int:
-        return min(value, self.source_date_epoch) if self.source_date_epoch is not None else value
-
     def stamp(self, changed: int, not_before: int) -> int:
-        """A modification time: when the content changed, never before ``not_before``, capped."""
-        return self.cap(max(changed, not_before))
+        """A modification time: when the content changed, never before ``not_before``, capped by
+        SOURCE_DATE_EPOCH when it is set."""
+        value = max(changed, not_before)
+        return min(value, self.source_date_epoch) if self.source_date_epoch is not None else value
 
 
 def fingerprint(card: Card, topic_names: dict[str, str]) -> str:
@@ -55,7 +54,10 @@ def fingerprint(card: Card, topic_names: dict[str, str]) -> str:
 
 
 def card_times(corpus: Corpus, clock: Clock) -> dict[str, int]:
-    """Card id -> modification time (unix seconds)."""
+    """Card id -> when its content last changed (unix seconds; ``clock.now`` if uncommitted).
+
+    Turning that into a note's stamp (floor, SOURCE_DATE_EPOCH cap) is :meth:`Clock.stamp`'s job.
+    """
     root = Path(corpus.root)
     repo = _git_toplevel(root)
     if repo is None:
@@ -63,11 +65,11 @@ def card_times(corpus: Corpus, clock: Clock) -> dict[str, int]:
         for card in corpus.cards:
             if card.location.path not in file_times:
                 file_times[card.location.path] = int(Path(card.location.path).stat().st_mtime)
-        return {card.id: clock.cap(file_times[card.location.path]) for card in corpus.cards}
+        return {card.id: file_times[card.location.path] for card in corpus.cards}
     names = {key: topic.name for key, topic in corpus.topics.items()}
     current = {card.id: fingerprint(card, names) for card in corpus.cards}
     times = _git_card_times(repo, root, current)
-    return {card_id: clock.cap(times.get(card_id, clock.now)) for card_id in current}
+    return {card_id: times.get(card_id, clock.now) for card_id in current}
 
 
 def tree_time(directory: Path, clock: Clock, names: tuple[str, ...]) -> int:
@@ -80,18 +82,16 @@ def tree_time(directory: Path, clock: Clock, names: tuple[str, ...]) -> int:
         paths = [_rel(repo, Path(directory) / name) for name in names]
         dirty = _git(repo, "status", "--porcelain", "--", *paths).strip()
         last = _git(repo, "log", "-1", "--format=%ct", "--", *paths).strip()
-        if last and not dirty:
-            return clock.cap(int(last))
-        return clock.cap(clock.now)
+        return int(last) if last and not dirty else clock.now
     mtimes = [int(p.stat().st_mtime) for p in (Path(directory) / name for name in names) if p.is_file()]
-    return clock.cap(max(mtimes, default=clock.now))
+    return max(mtimes, default=clock.now)
 
 
 def history_warnings(corpus: Corpus) -> list[Problem]:
     """A shallow clone hides when cards changed: every card looks as old as the clone's boundary."""
     root = Path(corpus.root)
-    repo = _git_toplevel(root)
-    if repo is None or _git(repo, "rev-parse", "--is-shallow-repository").strip() != "true":
+    repo = _repo(root)
+    if repo is None or not repo[1]:
         return []
     return [Problem(Location(root), "this is a shallow git clone, so cards are dated by its oldest commit and "
                                     "a later commit may re-send every note; run 'git fetch --unshallow'")]
@@ -199,12 +199,18 @@ def _tree_at(repo: Path, commit: str, rel: str) -> dict[str, str]:
 
 def _git_toplevel(path: Path) -> Path | None:
     """The repository holding ``path``, or None outside git (or in a repo with no commit yet)."""
-    try:  # one git process: prints the top level, and fails when there is no HEAD commit
-        out = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel", "--verify", "--quiet", "HEAD"],
-                             capture_output=True, text=True, check=True).stdout.splitlines()
+    repo = _repo(path)
+    return repo[0] if repo is not None else None
+
+
+def _repo(path: Path) -> tuple[Path, bool] | None:
+    """(top level, is it a shallow clone) of the repository holding ``path``, or None."""
+    try:  # one git process; it fails when there is no HEAD commit
+        out = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel", "--is-shallow-repository",
+                              "--verify", "--quiet", "HEAD"], capture_output=True, text=True, check=True).stdout.splitlines()
     except (OSError, subprocess.CalledProcessError):
         return None
-    return Path(out[0]) if out and out[0] else None
+    return (Path(out[0]), out[1] == "true") if len(out) >= 2 and out[0] else None
 
 
 def _rel(repo: Path, path: Path) -> str:

@@ -144,7 +144,6 @@ def _load_topics(path: Path, problems: list[Problem]):
     if not isinstance(deck, str) or not deck.strip():
         problems.append(Problem(Location(path, data.key_lines.get("deck", data.line)), "'deck' must be the non-empty root deck name"))
         deck = ""
-    deck = _display_name(deck)
     if deck and (any(not part.strip() for part in deck.split("::")) or _control_char(deck)):
         problems.append(Problem(Location(path, data.key_lines.get("deck", data.line)),
                                 "'deck' has an empty part around '::' or a control character ('A::B' nests B under A)"))
@@ -203,11 +202,7 @@ def topic_names_from_bytes(path: Path, raw: bytes) -> dict[str, str]:
     topics = data.get("topics") if isinstance(data, dict) else None
     if not isinstance(topics, dict):
         return {}
-    return {k: _display_name(v["name"]) for k, v in topics.items() if isinstance(v, dict) and isinstance(v.get("name"), str)}
-
-
-def _display_name(name: str) -> str:
-    return name.strip()
+    return {k: v["name"].strip() for k, v in topics.items() if isinstance(v, dict) and isinstance(v.get("name"), str)}
 
 
 def _load_card_file(path: Path, topics: dict[str, Topic], problems: list[Problem], raw: bytes | None = None) -> list[Card]:
