@@ -18,6 +18,8 @@ NOTE_TYPE_NAME = "qadeck Q&A"
 NOTE_TYPE_KEY = "qadeck-note-type-v1"
 FIELDS = ("Question", "Answer", "Explanation", "Source", "Topics", "Id")
 TEMPLATE_NAME = "Q&A"
+# Fields Anki itself offers to every template (the preview fills them in as Anki would).
+SPECIAL_FIELDS = ("Tags", "Type", "Deck", "Subdeck", "Card", "CardFlag")
 
 TEMPLATE_FILES = ("front.html", "back.html", "card.css", "pygments.yaml")
 DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -78,7 +80,7 @@ def load_note_type(templates_dir: Path = DEFAULT_TEMPLATES) -> NoteType:
 
 def _unknown_fields(path: Path, text: str, allow_front_side: bool) -> list[Problem]:
     """Anki shows an error on every card whose template names a field the note type lacks."""
-    known = set(FIELDS) | ({"FrontSide"} if allow_front_side else set())
+    known = set(FIELDS) | set(SPECIAL_FIELDS) | ({"FrontSide"} if allow_front_side else set())
     problems = []
     for lineno, line in enumerate(text.splitlines(), 1):
         for name in re.findall(r"{{\s*[#/^]?\s*(?:[\w-]+:)*([^{}:]+?)\s*}}", line):

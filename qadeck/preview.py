@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 from .assemble import deck_name, note_tags
 from .model import Corpus, RenderedCard
-from .notetype import NoteType
+from .notetype import SPECIAL_FIELDS, NoteType
 
 # ---------------------------------------------------------------------------------------------
 # Anki's card templates
@@ -110,15 +110,16 @@ def card_fields(item: RenderedCard, corpus: Corpus, note_type: NoteType) -> dict
     """The note's fields plus the special fields Anki offers to templates."""
     fields = {name: item.fields.get(name, "") for name in note_type.fields}
     deck = deck_name(corpus, item.card.primary_topic)
-    fields.update({
+    special = {
         "Tags": html.escape(" ".join(note_tags(item)), quote=False),
         "Type": html.escape(note_type.name, quote=False),
         "Deck": html.escape(deck, quote=False),
         "Subdeck": html.escape(deck.rsplit("::", 1)[-1], quote=False),
         "Card": html.escape(note_type.template_name, quote=False),
         "CardFlag": "",
-    })
-    return fields
+    }
+    assert tuple(special) == SPECIAL_FIELDS  # the template check accepts exactly these
+    return fields | special
 
 
 def render_sides(item: RenderedCard, corpus: Corpus, note_type: NoteType) -> tuple[str, str]:

@@ -280,3 +280,16 @@ def test_bad_source_date_epoch(cwd, corpus, capsys, monkeypatch):
     assert run_cli("--cards", "cards") == 2
     assert "error: SOURCE_DATE_EPOCH must be whole seconds since 1970, not 'yesterday'" in capsys.readouterr().err
     assert not (cwd / "dist").exists()
+
+
+def test_templates_may_use_ankis_special_fields(cwd, corpus, capsys, tmp_path):
+    import shutil
+
+    from qadeck.notetype import DEFAULT_TEMPLATES
+
+    templates = tmp_path / "templates"
+    shutil.copytree(DEFAULT_TEMPLATES, templates)
+    with open(templates / "back.html", "a", encoding="utf-8") as back:
+        back.write('<div class="meta">{{Deck}} · {{Tags}} · {{text:Subdeck}}</div>\n')
+    assert run_cli("--cards", "cards", "--templates", str(templates), "--html", "preview.html") == 0
+    assert "AI 大模型面试题::硬件 Hardware · topic::hardware" in (cwd / "preview.html").read_text(encoding="utf-8")
