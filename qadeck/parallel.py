@@ -41,11 +41,6 @@ def plan_jobs(todo: int, jobs: int | None) -> int:
     return max(1, min(available_cpus(), todo // CHUNK_MIN))
 
 
-def render_sources(sources: Sequence[Sources], jobs: int = 1, progress: Progress | None = None) -> list[Sources]:
-    """The sanitised HTML of each card's Markdown fields, in input order, with ``jobs`` processes."""
-    return PendingRender(sources, jobs, progress).result()
-
-
 class PendingRender:
     """Rendering that has started (in worker processes, when ``jobs`` > 1) and is collected by :meth:`result`.
 

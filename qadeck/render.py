@@ -26,10 +26,6 @@ class RenderStats:
     cache: object = None  # cache.CacheStats, or None without a cache
 
 
-def render_corpus(corpus: Corpus, cards: tuple[Card, ...] | None = None) -> list[RenderedCard]:
-    return render_cards(corpus, cards)[0]
-
-
 def render_cards(corpus: Corpus, cards: Sequence[Card] | None = None, cache=None, jobs: int | None = None,
                  progress: Callable[[int, int], None] | None = None) -> tuple[list[RenderedCard], RenderStats]:
     """Render ``cards`` (default: all), taking what ``cache`` (a cache.RenderCache) holds.
@@ -100,11 +96,6 @@ def start_render(corpus: Corpus, cards: Sequence[Card] | None = None, cache=None
 def render_markdown_fields(renderer: MarkdownRenderer, sources: Sequence[str]) -> tuple[str, ...]:
     """The sanitised HTML of each Markdown text (one card's Question, Answer, Explanation)."""
     return tuple(sanitize(renderer.convert(text)) for text in sources)
-
-
-def render_card(card: Card, topics: dict[str, Topic], renderer: MarkdownRenderer) -> RenderedCard:
-    markdown_html = render_markdown_fields(renderer, (card.question, card.answer, card.explanation))
-    return _rendered(card, markdown_html, topics, {})
 
 
 def _rendered(card: Card, markdown_html: Sequence[str], topics: dict[str, Topic], memo: dict) -> RenderedCard:
