@@ -15,7 +15,8 @@ from .yamlread import LinedDict, read_yaml
 
 TOPICS_FILE = "topics.yaml"
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-CARD_KEYS = ("id", "question", "answer", "explanation", "topics", "tags", "distinct_from")
+CARD_KEYS = ("id", "question", "answer", "cloze", "recall", "explanation", "topics", "tags", "distinct_from")
+RECALL_MODES = ("list",)
 FILE_KEYS = ("source", "cards")
 SOURCE_KEYS = ("title", "origin", "slug")
 TOPICS_KEYS = ("deck", "slug", "topics")
@@ -274,8 +275,11 @@ def _load_card(path, index, raw, item_line, source, file_slug, topics, problems)
     label = card_id if card_id else None
     _check_keys(raw, CARD_KEYS, path, problems, "card", label)
 
-    texts = {}
-    for key in ("question", "answer"):
+    texts = {"answer": "", "cloze": ""}
+    has_cloze = "cloze" in raw
+    if has_cloze and "answer" in raw:
+        bad("cloze", "give either 'answer' or 'cloze', not both", label)
+    for key in ("question", "cloze" if has_cloze else "answer"):
         value = raw.get(key)
         if value is None:
             bad(key, f"missing '{key}'", label)
@@ -294,6 +298,12 @@ def _load_card(path, index, raw, item_line, source, file_slug, topics, problems)
         explanation = ""
     elif _control_char(explanation):
         bad("explanation", f"'explanation' contains the control character {_control_char(explanation)}; remove it", label)
+
+    recall = raw.get("recall", "")
+    if recall and recall not in RECALL_MODES:
+        bad("recall", f"'recall' must be one of: {', '.join(RECALL_MODES)} (got {str(recall)[:40]!r})", label)
+    elif recall and has_cloze:
+        bad("recall", "'recall' goes with 'answer'; a cloze card already marks its deletions", label)
 
     card_topics = _string_list(raw, "topics", bad, label)
     if "topics" not in raw:
@@ -327,6 +337,9 @@ def _load_card(path, index, raw, item_line, source, file_slug, topics, problems)
         location=Location(path, line),
         source_slug=(source.slug or file_slug) if not source.empty else "",
         distinct_from=tuple(distinct),
+        cloze=texts["cloze"],
+        recall=recall or "",
+        key_lines=tuple((str(k), n) for k, n in raw.key_lines.items()),
     )
 
 

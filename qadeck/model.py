@@ -40,6 +40,18 @@ class Card:
     location: Location
     source_slug: str = ""  # slug of the card file, used for the ``source::`` tag
     distinct_from: tuple[str, ...] = ()  # reviewed near-duplicates that really differ
+    cloze: str = ""  # Markdown with Anki's {{cN::text}} markers; a cloze card has no answer
+    recall: str = ""  # "list": each top-level item of the answer's list becomes its own deletion
+    key_lines: tuple[tuple[str, int], ...] = ()  # (key, line) of every key the card gives
+
+    def line_of(self, key: str) -> int | None:
+        """The line of ``key`` in the card file (the card's own line when the key is absent)."""
+        return dict(self.key_lines).get(key, self.location.line)
+
+    @property
+    def kind(self) -> str:
+        """'qa' (question -> answer) or 'cloze' (a cloze: text, or an answer list recalled item by item)."""
+        return "cloze" if self.cloze or self.recall == "list" else "qa"
 
     def __str__(self) -> str:
         return str(self.location)
