@@ -1,0 +1,195 @@
+"""Hostile and broken input (issue 13): each case ends quickly in exit 2 with `file:line` next to the
+corpus's other problems, or in a correct build. Nothing is written, no traceback."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES
+from test_loader import cwd, fails_with, write  # noqa: F401 (cwd is a fixture)
+
+HOSTILE = FIXTURES / "hostile"
+# Another card file's problem that must still be reported next to each hostile case.
+OTHER_PROBLEM = "cards:\n  - id: other\n    question: 问？\n    answer: 答\n    topics: [no-such-topic]\n"
+
+
+@pytest.fixture
+def quick():
+    """Each hostile case must finish well under a second."""
+    start = time.perf_counter()
+    yield
+    assert time.perf_counter() - start < 1.0
+
+
+def hostile_run(capsys, corpus: Path, *args: str) -> list[str]:
+    write(corpus, "other.yaml", OTHER_PROBLEM)
+    lines = fails_with(capsys, "--cards", "cards", *args)
+    assert any(line.startswith("error: cards/other.yaml:5: card 'other': unknown topic 'no-such-topic'") for line in lines), lines
+    return lines
+
+
+@pytest.mark.parametrize("fixture, line", [("alias-bomb.yaml", 2), ("alias-key.yaml", 2)])
+def test_alias_bomb_is_refused_at_its_line(cwd, corpus, capsys, quick, fixture, line):
+    shutil.copy(HOSTILE / fixture, corpus / "bomb.yaml")
+    lines = hostile_run(capsys, corpus)
+    assert f"error: cards/bomb.yaml:{line}: YAML anchors and aliases (&name, *name) are not allowed in the corpus; write the value out" in lines
+    assert all(len(line) < 300 for line in lines)
+
+
+def test_alias_bomb_in_topics_yaml(cwd, corpus, capsys, quick):
+    shutil.copy(HOSTILE / "topics-bomb.yaml", corpus / "topics.yaml")
+    lines = fails_with(capsys, "--cards", "cards")
+    assert lines[0] == "error: cards/topics.yaml:3: YAML anchors and aliases (&name, *name) are not allowed in the corpus; write the value out"
+
+
+def test_a_lone_anchor_is_refused_too(cwd, corpus, capsys, quick):
+    write(corpus, "anchor.yaml", "cards:\n  - id: a\n    question: &q 问？\n    answer: 答\n    topics: [training]\n")
+    assert "error: cards/anchor.yaml:3: YAML anchors and aliases (&name, *name) are not allowed in the corpus; write the value out" \
+        in hostile_run(capsys, corpus)
+
+
+@pytest.mark.parametrize("depth", [40, 400, 100_000])
+def test_deep_flow_nesting(cwd, corpus, capsys, quick, depth):
+    write(corpus, "deep.yaml", "cards:\n  - id: deep\n    question: 问？\n    answer: 答\n    topics: "
+          + "[" * depth + "]" * depth + "\n")
+    assert "error: cards/deep.yaml:5: nested more than 32 levels deep" in hostile_run(capsys, corpus)
+
+
+def test_deep_fixture_and_block_nesting(cwd, corpus, capsys, quick):
+    shutil.copy(HOSTILE / "deep.yaml", corpus / "deep.yaml")
+    write(corpus, "block.yaml", "cards:\n" + "".join("  " * i + "- \n" for i in range(1, 400)))
+    write(corpus, "dashes.yaml", "- " * 50_000 + "x\n")
+    lines = hostile_run(capsys, corpus)
+    assert "error: cards/deep.yaml:5: nested more than 32 levels deep" in lines
+    assert "error: cards/block.yaml:33: nested more than 32 levels deep" in lines
+    assert "error: cards/dashes.yaml:1: nested more than 32 levels deep" in lines
+
+
+def test_nesting_within_the_limit_builds(cwd, corpus, capsys, tmp_path):
+    from conftest import run_cli
+    write(corpus, "nested.yaml", "cards:\n  - id: nested\n    question: 问？\n    answer: 答\n    topics: [training]\n"
+                                 "    tags: [a]\n")
+    assert run_cli("--cards", "cards", "--check") == 0
+
+
+def test_unbounded_values_are_not_quoted_whole(cwd, corpus, capsys, quick):
+    long_id = "x" * 200_000
+    write(corpus, "long.yaml", f"cards:\n  - id: [{', '.join(['v'] * 20_000)}]\n    question: 问？\n    answer: 答\n"
+                               f"    topics: [training]\n  - id: '{long_id}'\n    question: 问？\n    answer: 答\n"
+                               f"    topics: [training, {long_id}]\n    tags: ['{long_id} x']\n")
+    lines = hostile_run(capsys, corpus)
+    assert "error: cards/long.yaml:2: card #1: id must be text, not a list" in lines
+    assert len(lines) == 5, lines
+    assert all(len(line) < 400 for line in lines), max(map(len, lines))
+
+
+def test_file_size_limit(cwd, corpus, capsys, quick):
+    write(corpus, "huge.yaml", "cards: []\n" + "#" * (8 * 1024 * 1024) + "\n")
+    assert "error: cards/huge.yaml: file is 8192 KiB; the limit is 8 MiB" in hostile_run(capsys, corpus)
+
+
+# --- files that are not regular files ----------------------------------------------------------
+
+
+def test_files_that_cannot_be_read(cwd, corpus, capsys, quick, tmp_path):
+    os.mkfifo(corpus / "pipe.yaml")
+    (corpus / "folder.yaml").mkdir()
+    (corpus / "dangling.yaml").symlink_to(corpus / "nowhere.yaml")
+    (corpus / "loop.yaml").symlink_to(corpus / "loop.yaml")
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("cards: []\n", encoding="utf-8")
+    (corpus / "escape.yaml").symlink_to(outside)
+    lines = hostile_run(capsys, corpus)
+    assert "error: cards/pipe.yaml: is not a regular file (a pipe, socket or device); qadeck reads only files" in lines
+    assert "error: cards/folder.yaml: is a folder, not a YAML file" in lines
+    assert "error: cards/dangling.yaml: is a symbolic link to a file that does not exist" in lines
+    assert "error: cards/loop.yaml: is a symbolic link loop" in lines
+    assert "error: cards/escape.yaml: is a symbolic link out of the corpus folder; copy the file in instead" in lines
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
+def test_unreadable_file(cwd, corpus, capsys, quick):
+    write(corpus, "secret.yaml", "cards: []\n")
+    (corpus / "secret.yaml").chmod(0)
+    assert "error: cards/secret.yaml: cannot be read: Permission denied" in hostile_run(capsys, corpus)
+
+
+def test_topics_yaml_as_a_pipe(cwd, corpus, capsys, quick):
+    (corpus / "topics.yaml").unlink()
+    os.mkfifo(corpus / "topics.yaml")
+    assert fails_with(capsys, "--cards", "cards")[0] == \
+        "error: cards/topics.yaml: is not a regular file (a pipe, socket or device); qadeck reads only files"
+
+
+def test_a_link_inside_the_corpus_is_read(cwd, corpus, capsys):
+    from conftest import run_cli
+    (corpus / "deploy.yaml").rename(corpus / "deploy.txt")
+    (corpus / "deploy.yaml").symlink_to("deploy.txt")
+    assert run_cli("--cards", "cards", "--check") == 0
+
+
+# --- ids, slugs and names Anki would merge --------------------------------------------------------
+
+
+def test_ids_and_slugs_may_not_end_in_a_newline(cwd, corpus, capsys, quick):
+    write(corpus, "nl.yaml", 'cards:\n  - id: "a\\n"\n    question: 问？\n    answer: 答\n    topics: [training]\n')
+    topics = (corpus / "topics.yaml").read_text(encoding="utf-8")
+    write(corpus, "topics.yaml", re.sub(r"(?m)^slug: .*$", 'slug: "deck\\n"', topics))
+    lines = hostile_run(capsys, corpus)
+    assert "error: cards/nl.yaml:2: card #1: id 'a\\n' must start with a-z or 0-9 and use only lowercase a-z, 0-9 and '-'" in lines
+    assert "error: cards/topics.yaml:2: 'slug' must be ASCII: lowercase letters, digits and '-' (at most 100)" in lines
+
+
+def test_topic_names_anki_would_merge(cwd, corpus, capsys, quick):
+    write(corpus, "topics.yaml", "deck: Deck\ntopics:\n  training: {name: Caf\u00e9}\n  compression: {name: Cafe\u0301}\n"
+                                 '  hardware: {name: T2}\n  security: {name: "T\\n2"}\n  deployment: {name: "A  B"}\n'
+                                 "  scaling: {name: a b}\n")
+    lines = fails_with(capsys, "--cards", "cards")
+    assert "error: cards/topics.yaml:4: topic 'compression' has the same subdeck name as topic 'training' " \
+           "('Cafe\u0301'; Anki ignores case, Unicode form and spacing)" in lines
+    assert "error: cards/topics.yaml:6: topic 'security': name contains a line break or control character" in lines
+    assert "error: cards/topics.yaml:8: topic 'scaling' has the same subdeck name as topic 'deployment' " \
+           "('a b'; Anki ignores case, Unicode form and spacing)" in lines
+
+
+def test_deck_name_with_a_line_break(cwd, corpus, capsys, quick):
+    topics = (corpus / "topics.yaml").read_text(encoding="utf-8").splitlines()
+    write(corpus, "topics.yaml", "\n".join(['deck: "AI\\nDeck"'] + [l for l in topics if not l.startswith("deck:")]) + "\n")
+    assert any(l.startswith("error: cards/topics.yaml:1: 'deck' has an empty part around '::', a line break") for l in
+               fails_with(capsys, "--cards", "cards"))
+
+
+# --- Markdown the renderer cannot take in bounded time ----------------------------------------------
+
+
+@pytest.mark.parametrize("key, text, problem", [
+    ("answer", "[" * 16_000, "has too many unclosed or nested '[' or '(' for the Markdown renderer; close them or escape them as \\["),
+    ("answer", "[a](" * 4_000, "has too many unclosed or nested '[' or '(' for the Markdown renderer; close them or escape them as \\["),
+    ("question", "- " * 3_000 + "x", "nests lists or quotes more than 16 levels deep"),
+    ("explanation", "\n".join("    " * i + "- a" for i in range(40)), "nests lists or quotes more than 16 levels deep"),
+    ("explanation", "\n".join(">" * i + " a" for i in range(40)), "nests lists or quotes more than 16 levels deep"),
+    ("answer", "字" * 20_001, "is 20,001 characters long; the limit is 20,000 (split the card)"),
+])
+def test_markdown_the_renderer_cannot_take(cwd, corpus, capsys, quick, key, text, problem):
+    import json
+    fields = {"question": "问？", "answer": "答", "explanation": ""}
+    fields[key] = text
+    body = "".join(f"    {k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in fields.items())
+    write(corpus, "md.yaml", f"cards:\n  - id: md\n{body}    topics: [training]\n")
+    line = 3 + list(fields).index(key)
+    assert f"error: cards/md.yaml:{line}: card 'md': '{key}' {problem}" in hostile_run(capsys, corpus)
+
+
+def test_brackets_and_lists_in_code_and_ordinary_markdown_build(cwd, corpus, capsys):
+    from conftest import run_cli
+    code = "\n".join("    " * (i % 20) + f"x{i} = [[{i}], (" for i in range(300))
+    answer = "见 [链接](https://example.org)，`a[0]`。\n\n```python\n" + code + "\n```\n\n" + "- 项\n" * 200
+    import json
+    write(corpus, "fine.yaml", f"cards:\n  - id: fine\n    question: 问题？\n    answer: {json.dumps(answer, ensure_ascii=False)}\n"
+                               "    topics: [training]\n")
+    assert run_cli("--cards", "cards", "--check") == 0, capsys.readouterr().err
