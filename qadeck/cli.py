@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import unicodedata
 from pathlib import Path
@@ -13,13 +14,18 @@ from .notetype import DEFAULT_TEMPLATES
 from .pipeline import DEFAULT_CACHE_DIR, BuildOptions, BuildResult, build
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwinds like Ctrl-C, so every temp file is removed on the way out."""
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="build.py", description="Build Anki decks (.apkg) from the YAML card corpus.",
         epilog="To turn Q&A articles into card files: build.py import ARTICLE.md [...] (see build.py import --help)")
-    parser.add_argument("--tags", default="", metavar="T[,T...]", help="keep only cards having any of these topics or tags")
+    parser.add_argument("--tags", metavar="T[,T...]", help="keep only cards having any of these topics or tags")
     parser.add_argument("--cards", type=Path, default=Path("cards"), metavar="DIR", help="corpus directory (default: cards/)")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the package here (default: dist/<deck-slug>[-<tags>].apkg)")
     parser.add_argument("--check", action="store_true", help="validate only; write nothing")
@@ -49,6 +55,26 @@ def import_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    previous = _on_sigterm()
+    try:
+        return _main(argv)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _on_sigterm():
+    """Turn SIGTERM into the Terminated exception (main thread only); returns the old handler."""
+    def terminate(signum, frame):
+        raise Terminated()
+
+    try:
+        return signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread: leave signals alone
+        return None
+
+
+def _main(argv: list[str]) -> int:
     try:
         if argv[:1] == ["import"]:
             return _import(import_parser().parse_args(argv[1:]))
@@ -67,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing written.", file=sys.stderr)
         return EXIT_FAILURE
+    except Terminated:
+        print("terminated; nothing written.", file=sys.stderr)
+        return EXIT_TERMINATED
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
@@ -78,7 +107,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    tags = tuple(t.strip() for t in args.tags.split(",") if t.strip())
+    tags = tuple(t.strip() for t in (args.tags or "").split(",") if t.strip())
+    if args.tags is not None and not tags:
+        raise UsageError(f"--tags {args.tags!r} names no tag; give at least one, e.g. --tags hardware (or leave --tags out)")
     options = BuildOptions(cards_dir=args.cards, tags=tags, output=args.output, check_only=args.check,
                            templates_dir=args.templates, html=args.html,
                            cache_dir=None if args.no_cache else args.cache_dir, jobs=args.jobs)

@@ -22,6 +22,7 @@ from .errors import Location, Problem, UsageError
 from .model import Card, Corpus
 
 _NULL_SHA = "0" * 40
+SANE_TIMES = (946_684_800, 253_402_300_799)  # 2000-01-01 and 9999-12-31 (UTC)
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,12 @@ class Clock:
     @classmethod
     def from_environment(cls, environ=os.environ) -> "Clock":
         sde = environ.get("SOURCE_DATE_EPOCH", "").strip()
-        if sde and not sde.isdigit():
-            raise UsageError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not {sde!r}")
+        if sde and not (sde.isascii() and sde.isdigit()):
+            raise UsageError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not {sde[:40]!r}")
+        if sde and not SANE_TIMES[0] <= int(sde) <= SANE_TIMES[1]:
+            # Anki refuses a note type dated 0 ("No such notetype") and cannot store year 10000.
+            raise UsageError(f"SOURCE_DATE_EPOCH={sde[:40]} is outside 2000-01-01 .. 9999-12-31 "
+                             f"({SANE_TIMES[0]} .. {SANE_TIMES[1]}); use a commit time, e.g. $(git log -1 --format=%ct)")
         return cls(now=int(time.time()), source_date_epoch=int(sde) if sde else None)
 
     def stamp(self, changed: int, not_before: int) -> int:

@@ -8,15 +8,16 @@ from typing import Callable
 
 from .apkg import write_apkg
 from .assemble import assemble
-from .errors import InputError, Problem, UsageError
+from .errors import InputError, Problem
 from .history import Clock, card_times, history_warnings, tree_time
 from .loader import read_corpus, slugify
 from .model import Corpus
 from .notetype import DEFAULT_TEMPLATES, TEMPLATE_FILES, load_note_type
-from .output import write_all_atomically
+from .output import sweep_stale_temps, write_all_atomically
 from .cache import DEFAULT_ROOT as DEFAULT_CACHE_DIR
 from .render import RENDERED_SINCE, RenderStats, start_render
 from .select import select_cards
+from .targets import check_targets
 from .similarity import duplicate_questions
 
 
@@ -74,9 +75,8 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
         raise InputError(problems)
     cards = select_cards(corpus, list(options.tags))
     output = default_output(options, corpus)
-    for target, example in ((output, f"{corpus.slug}.apkg"), (options.html, "preview.html")):
-        if target is not None and Path(target).is_dir():
-            raise UsageError(f"{target} is a folder; give a file name, e.g. {Path(target) / example}")
+    check_targets(output, options.html, {"corpus": options.cards_dir, "templates": options.templates_dir},
+                  f"{corpus.slug}.apkg")
     # Rendering starts here (in worker processes when it is big enough), so the checks and the
     # history walk below run alongside it; "render" times the cache look-up and the wait after them.
     pending = None if options.check_only else start_render(
@@ -113,6 +113,8 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
         page = render_preview(selected, rendered, note_type)
         outputs.append((Path(options.html), lambda tmp: tmp.write_text(page, encoding="utf-8")))
         result.html = Path(options.html)
+    for path, _ in outputs:  # left by a build that was killed (kill -9, power loss)
+        sweep_stale_temps(path)
     # Package and preview land together or not at all.
     result.size = write_all_atomically(outputs)[0]
     result.output = output

@@ -70,13 +70,6 @@ def test_deep_fixture_and_block_nesting(cwd, corpus, capsys, quick):
     assert "error: cards/dashes.yaml:1: nested more than 32 levels deep" in lines
 
 
-def test_nesting_within_the_limit_builds(cwd, corpus, capsys, tmp_path):
-    from conftest import run_cli
-    write(corpus, "nested.yaml", "cards:\n  - id: nested\n    question: 问？\n    answer: 答\n    topics: [training]\n"
-                                 "    tags: [a]\n")
-    assert run_cli("--cards", "cards", "--check") == 0
-
-
 def test_unbounded_values_are_not_quoted_whole(cwd, corpus, capsys, quick):
     long_id = "x" * 200_000
     write(corpus, "long.yaml", f"cards:\n  - id: [{', '.join(['v'] * 20_000)}]\n    question: 问？\n    answer: 答\n"
@@ -193,3 +186,111 @@ def test_brackets_and_lists_in_code_and_ordinary_markdown_build(cwd, corpus, cap
     write(corpus, "fine.yaml", f"cards:\n  - id: fine\n    question: 问题？\n    answer: {json.dumps(answer, ensure_ascii=False)}\n"
                                "    topics: [training]\n")
     assert run_cli("--cards", "cards", "--check") == 0, capsys.readouterr().err
+
+
+# --- outputs -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-o", "cards/topics.yaml"], "cards/topics.yaml is inside the corpus folder cards; qadeck never writes there"),
+    (["-o", "cards/new.apkg"], "cards/new.apkg is inside the corpus folder cards; qadeck never writes there"),
+    (["--html", "templates/x.html"], "templates/x.html is inside the templates folder templates; qadeck never writes there"),
+    (["-o", "same", "--html", "./same"], "the package and the --html preview would both be written to same; give two paths"),
+    (["-o", "notes.txt"], "notes.txt exists and is not an Anki package; qadeck does not overwrite it (delete it or give another path)"),
+    (["--html", "notes.txt"], "notes.txt exists and is not a qadeck preview; qadeck does not overwrite it (delete it or give another path)"),
+    (["--tags", ""], "--tags '' names no tag; give at least one, e.g. --tags hardware (or leave --tags out)"),
+    (["--tags", ",,,"], "--tags ',,,' names no tag; give at least one, e.g. --tags hardware (or leave --tags out)"),
+])
+def test_outputs_that_are_refused(cwd, corpus, capsys, quick, args, message):
+    shutil.copytree(Path(__file__).parent.parent / "templates", cwd / "templates")
+    (cwd / "notes.txt").write_text("my notes\n", encoding="utf-8")
+    before = {p: p.read_bytes() for p in [*corpus.iterdir(), cwd / "notes.txt"]}
+    assert fails_with(capsys, "--cards", "cards", "--templates", "templates", *args) == [f"error: {message}"]
+    assert {p: p.read_bytes() for p in [*corpus.iterdir(), cwd / "notes.txt"]} == before
+    assert not (cwd / "same").exists() and not (cwd / "templates" / "x.html").exists()
+
+
+def test_a_package_and_preview_qadeck_wrote_are_replaced(cwd, corpus, capsys):
+    from conftest import run_cli
+    for _ in range(2):
+        assert run_cli("--cards", "cards", "-o", "out/deck.bin", "--html", "out/page.htm") == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value, code", [("0", 2), ("946684799", 2), ("99999999999999", 2), ("١٢٣", 2), ("946684800", 0)])
+def test_source_date_epoch_floor(cwd, corpus, capsys, monkeypatch, tmp_path, value, code):
+    from anki_helpers import fresh_import
+    from conftest import run_cli
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    assert run_cli("--cards", "cards", "-o", "deck.apkg") == code
+    err = capsys.readouterr().err
+    if code:
+        assert err.startswith("error: SOURCE_DATE_EPOCH"), err
+        return
+    col, log = fresh_import(tmp_path, cwd / "deck.apkg")  # Anki takes a deck dated at the floor
+    try:
+        assert (log.new, log.missing_notetype) == (4, 0)
+    finally:
+        col.close()
+
+
+# --- interrupts ----------------------------------------------------------------------------------
+
+# Runs a real build in a child process that pauses inside the package write (after its temp file
+# exists), so a signal is sure to land mid-write.
+_PAUSED_BUILD = """
+import sys, time
+from pathlib import Path
+import qadeck.pipeline as pipeline
+real = pipeline.write_apkg
+def paused(plan, tmp):
+    real(plan, tmp)
+    Path("writing").write_text(str(tmp))
+    time.sleep(60)
+pipeline.write_apkg = paused
+from qadeck.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _paused_build(cwd: Path):
+    import subprocess
+    import sys
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    proc = subprocess.Popen([sys.executable, "-c", _PAUSED_BUILD, "--cards", "cards", "--no-cache"], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not (cwd / "writing").exists():
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    temp = Path((cwd / "writing").read_text())
+    assert temp.exists() and temp.parent == cwd / "dist"
+    return proc, temp
+
+
+def test_sigterm_during_the_write_leaves_nothing(cwd, corpus):
+    import signal
+    proc, temp = _paused_build(cwd)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert err.strip() == "terminated; nothing written.", err
+    assert list((cwd / "dist").iterdir()) == []
+
+
+def test_temp_file_of_a_killed_build_is_swept_by_the_next(cwd, corpus, capsys):
+    import signal
+    from conftest import run_cli
+    proc, temp = _paused_build(cwd)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate(timeout=30)
+    assert temp.exists()
+    dist = cwd / "dist"
+    (dist / ".keep.tmp").write_text("not ours", encoding="utf-8")
+    live = dist / f".ai-interview.apkg.{os.getppid()}.abcd1234.tmp"  # a live process may still be writing it
+    live.write_text("", encoding="utf-8")
+    old = dist / ".ai-interview.apkg.abcd1234.tmp"  # no pid, an hour old: left over
+    old.write_text("", encoding="utf-8")
+    os.utime(old, (time.time() - 3700, time.time() - 3700))
+    assert run_cli("--cards", "cards") == 0, capsys.readouterr().err
+    assert sorted(p.name for p in dist.iterdir()) == sorted([".keep.tmp", live.name, "ai-interview.apkg"])
