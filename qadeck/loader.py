@@ -255,9 +255,11 @@ def cards_from_bytes(path: Path, raw: bytes, problems: list[Problem] | None = No
     return _load_card_file(path, {}, [] if problems is None else problems, raw)
 
 
-def topic_names_from_bytes(path: Path, raw: bytes) -> dict[str, str]:
-    """Topic key -> display name of one version of topics.yaml; problems ignored."""
+def topic_names_from_bytes(path: Path, raw: bytes, problems: list[Problem] | None = None) -> dict[str, str]:
+    """Topic key -> display name of one version of topics.yaml; its reading problems go to ``problems``."""
     data, found = read_yaml(path, raw)
+    if problems is not None:
+        problems.extend(found)
     topics = data.get("topics") if isinstance(data, dict) else None
     if not isinstance(topics, dict):
         return {}

@@ -95,9 +95,10 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
         if pending is None:
             return result
         selected = replace(corpus, cards=cards)
-        times = {cid: clock.stamp(t, RENDERED_SINCE) for cid, t in card_times(selected, clock).items()}
+        past: list[Problem] = []  # past versions in git that could not be read
+        times = {cid: clock.stamp(t, RENDERED_SINCE) for cid, t in card_times(selected, clock, past).items()}
         note_type_time = clock.stamp(tree_time(options.templates_dir, clock, TEMPLATE_FILES), RENDERED_SINCE)
-        result.warnings += history_warnings(selected)
+        result.warnings += history_warnings(selected) + past
         lap("history")
         rendered, result.render_stats = pending.result()
         lap("render")

@@ -294,3 +294,47 @@ def test_temp_file_of_a_killed_build_is_swept_by_the_next(cwd, corpus, capsys):
     os.utime(old, (time.time() - 3700, time.time() - 3700))
     assert run_cli("--cards", "cards") == 0, capsys.readouterr().err
     assert sorted(p.name for p in dist.iterdir()) == sorted([".keep.tmp", live.name, "ai-interview.apkg"])
+
+
+# --- git history and environment -------------------------------------------------------------------
+
+
+def test_unreadable_past_versions_cost_only_exact_times(checkout, tmp_path, capsys, quick):
+    from conftest import run_cli
+    from test_history import note_mods
+    first = checkout.clock
+    cards = checkout.root / "cards"
+    good = (cards / "deploy.yaml").read_bytes()
+    shutil.copy(HOSTILE / "alias-bomb.yaml", cards / "bomb.yaml")
+    (cards / "deploy.yaml").write_text("cards: " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    broken_at = checkout.commit("a bomb and a deep file")
+    (cards / "bomb.yaml").unlink()
+    (cards / "deploy.yaml").write_bytes(good)
+    restored_at = checkout.commit("both gone again")
+    assert run_cli("--cards", "cards", "--templates", "templates", "-o", "deck.apkg") == 0
+    warnings = [l for l in capsys.readouterr().err.splitlines() if l.startswith("warning: ")]
+    sha = checkout.git("rev-parse", "HEAD~1").strip()[:10]
+    assert sorted(warnings) == [
+        f"warning: cards/bomb.yaml: the version in commit {sha} cannot be read (YAML anchors and aliases (&name, *name) "
+        "are not allowed in the corpus; write the value out); its cards are dated by later commits",
+        f"warning: cards/deploy.yaml: the version in commit {sha} cannot be read (nested more than 32 levels deep); "
+        "its cards are dated by later commits"]
+    mods = note_mods(Path("deck.apkg"), tmp_path)
+    deploy_ids = {l.split(":", 1)[1].strip() for l in good.decode().splitlines() if l.strip().startswith("- id:")}
+    assert {mods[i] for i in deploy_ids} == {restored_at}  # lost their exact time, nothing worse
+    assert {m for i, m in mods.items() if i not in deploy_ids} == {first}
+    assert broken_at < restored_at
+
+
+def test_repository_owned_by_another_user(checkout, capsys, monkeypatch, quick):
+    from conftest import run_cli
+    monkeypatch.setenv("GIT_TEST_ASSUME_DIFFERENT_OWNER", "1")  # git's own switch for this very check
+    lines = fails_with(capsys, "--cards", "cards", "--templates", "templates")
+    root = checkout.root.resolve()
+    assert lines == [f"error: git refuses to read {root}: another user owns it, so the cards' modification times cannot "
+                     f"be read from its history; if you trust it, run: git config --global --add safe.directory {root}"]
+    assert run_cli("--cards", "cards", "--check") == 0  # validating needs no history
+    # The suggested fix works (given here as git's environment form of command-line config).
+    for key, value in {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "safe.directory", "GIT_CONFIG_VALUE_0": str(root)}.items():
+        monkeypatch.setenv(key, value)
+    assert run_cli("--cards", "cards", "--templates", "templates") == 0
