@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from conftest import FIXTURES
 from test_loader import cwd, fails_with, write  # noqa: F401 (cwd is a fixture)
@@ -338,3 +339,79 @@ def test_repository_owned_by_another_user(checkout, capsys, monkeypatch, quick):
     for key, value in {"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "safe.directory", "GIT_CONFIG_VALUE_0": str(root)}.items():
         monkeypatch.setenv(key, value)
     assert run_cli("--cards", "cards", "--templates", "templates") == 0
+
+
+# --- the importer ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def articles(tmp_path: Path, monkeypatch) -> Path:
+    """cwd with the importer's fixture corpus in cards/."""
+    shutil.copytree(FIXTURES / "articles" / "corpus", tmp_path / "cards")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def import_fails(capsys, *args: str) -> list[str]:
+    from conftest import run_cli
+    before = sorted(Path("cards").iterdir())
+    assert run_cli("import", *args, "--cards", "cards") == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and sorted(Path("cards").iterdir()) == before
+    return [line for line in err.splitlines() if line.startswith("error: ")]
+
+
+def test_import_heading_pattern_is_linear(articles, capsys, quick):
+    from conftest import run_cli
+    shutil.copy(HOSTILE / "heading-spaces.md", "article.md")
+    Path("long-line.md").write_text("### 1. 什么是量化？\n\n**答案：** 降低精度。\n\n# " + " " * 4000 + "x#\n", encoding="utf-8")
+    assert run_cli("import", "article.md", "long-line.md", "-o", "out.yaml", "--cards", "cards") == 0, capsys.readouterr().err
+
+
+def test_import_merges_many_repeats_in_linear_time(articles, capsys, quick):
+    from conftest import run_cli
+    Path("repeats.md").write_text("".join(f"### 1. 什么是量化？\n\n- 要点 {i}\n\n" for i in range(4000)), encoding="utf-8")
+    assert run_cli("import", "repeats.md", "-o", "out.yaml", "--cards", "cards") == 0
+    answer = yaml.safe_load(Path("out.yaml").read_text(encoding="utf-8"))["cards"][0]["answer"]
+    assert answer.splitlines() == [f"- 要点 {i}" for i in range(4000)]
+
+
+def test_import_matches_many_detail_sections_quickly(articles, capsys, quick):
+    from conftest import run_cli
+    titles = [f"{chr(0x4E00 + 7 * i)}{chr(0x5000 + 3 * i)}是什么？" for i in range(600)]
+    questions = "".join(f"### {i}. {t}\n\n答{i}。\n\n" for i, t in enumerate(titles, 1))
+    details = "## 答案解析\n\n" + "".join(f"### {i}. {t}\n\n**解析：** 细节{i}。\n\n" for i, t in enumerate(titles, 1))
+    Path("big.md").write_text(questions + details, encoding="utf-8")
+    assert run_cli("import", "big.md", "-o", "out.yaml", "--cards", "cards") == 0
+    cards = yaml.safe_load(Path("out.yaml").read_text(encoding="utf-8"))["cards"]
+    assert len(cards) == 600 and cards[-1]["explanation"] == "细节600。"
+
+
+def test_import_rejects_control_characters(articles, capsys, quick):
+    shutil.copy(HOSTILE / "control.md", "control.md")
+    Path("fine.md").write_text("### 1. 什么是剪枝？\n\n**答案：** 去掉权重。\n", encoding="utf-8")
+    os.mkfifo("pipe.md")
+    assert import_fails(capsys, "control.md", "fine.md", "pipe.md") == [
+        "error: control.md:3: the article contains the control character U+0007; remove it",
+        "error: pipe.md: is not a regular file (a pipe, socket or device); qadeck reads only files"]
+
+
+def test_import_into_a_folder_is_a_usage_error(articles, capsys, quick):
+    Path("fine.md").write_text("### 1. 什么是剪枝？\n\n**答案：** 去掉权重。\n", encoding="utf-8")
+    Path("out").mkdir()
+    assert import_fails(capsys, "fine.md", "-o", "out", "--force") == [
+        "error: out is a folder; give a card file name, e.g. out/imported.yaml"]
+
+
+@pytest.mark.parametrize("content", [
+    (HOSTILE / "topics-bomb.yaml").read_text(encoding="utf-8"),
+    "deck: D\ntopics: " + "[" * 100_000 + "]" * 100_000 + "\n",
+], ids=["alias-bomb", "deep"])
+def test_import_reads_a_hostile_topics_yaml_quickly(articles, capsys, quick, content):
+    from conftest import run_cli
+    Path("cards/topics.yaml").write_text(content, encoding="utf-8")
+    Path("cards/existing.yaml").write_text(content, encoding="utf-8")
+    Path("fine.md").write_text("### 1. 什么是剪枝？\n\n**答案：** 去掉权重。\n", encoding="utf-8")
+    assert run_cli("import", "fine.md", "-o", "cards/existing.yaml", "--force", "--cards", "cards") == 0
+    warnings = capsys.readouterr().err
+    assert "warning: cards/topics.yaml:" in warnings and "cannot be read (" in warnings
