@@ -15,6 +15,7 @@ from pathlib import Path
 from .errors import InputError, Location, Problem
 from .limits import MAX_CARD_FILES, MAX_ID_CHARS, markdown_problem
 from .model import Card, Corpus, Source, Topic
+from .visible import renders_blank
 from .yamlread import LinedDict, read_yaml, shorten
 
 TOPICS_FILE = "topics.yaml"
@@ -355,6 +356,8 @@ def _load_card(path, index, raw, item_line, source, file_slug, topics, problems)
             bad(key, f"'{key}' contains the control character {_control_char(value)}; remove it", label)
         elif markdown_problem(value):
             bad(key, f"'{key}' {markdown_problem(value)}", label)
+        elif renders_blank(value):
+            bad(key, f"'{key}' shows nothing on the card (only link definitions, empty tags or spaces)", label)
         texts[key] = value if isinstance(value, str) else ""
     explanation = raw.get("explanation", "")
     if explanation is None:
@@ -366,6 +369,8 @@ def _load_card(path, index, raw, item_line, source, file_slug, topics, problems)
         bad("explanation", f"'explanation' contains the control character {_control_char(explanation)}; remove it", label)
     elif markdown_problem(explanation):
         bad("explanation", f"'explanation' {markdown_problem(explanation)}", label)
+    elif explanation.strip() and renders_blank(explanation):
+        bad("explanation", "'explanation' shows nothing on the card (only link definitions, empty tags or spaces)", label)
 
     recall = raw.get("recall", "")
     if recall and recall not in RECALL_MODES:

@@ -415,3 +415,14 @@ def test_import_reads_a_hostile_topics_yaml_quickly(articles, capsys, quick, con
     assert run_cli("import", "fine.md", "-o", "cards/existing.yaml", "--force", "--cards", "cards") == 0
     warnings = capsys.readouterr().err
     assert "warning: cards/topics.yaml:" in warnings and "cannot be read (" in warnings
+
+
+def test_text_that_renders_to_nothing(cwd, corpus, capsys, quick):
+    write(corpus, "blank.yaml", "cards:\n  - id: blank\n    question: '[x]: https://example.org'\n"
+                                "    answer: '<span title=\"t\"></span>&nbsp;'\n    explanation: '---'\n    topics: [training]\n"
+                                "  - id: fine\n    question: '![图](https://example.org/x.png)'\n    answer: '&#65;'\n    topics: [training]\n")
+    lines = hostile_run(capsys, corpus)
+    blank = "shows nothing on the card (only link definitions, empty tags or spaces)"
+    assert [l for l in lines if "blank.yaml" in l] == [f"error: cards/blank.yaml:3: card 'blank': 'question' {blank}",
+                                                       f"error: cards/blank.yaml:4: card 'blank': 'answer' {blank}",
+                                                       f"error: cards/blank.yaml:5: card 'blank': 'explanation' {blank}"]
