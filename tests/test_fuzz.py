@@ -25,7 +25,7 @@ from qadeck.loader import load_corpus, read_corpus
 from qadeck.render import render_cards
 from qadeck.sanitize import ATTRIBUTES, STYLE_PROPERTIES, TAGS, URL_SCHEMES
 
-FUZZ = settings(max_examples=150, deadline=timedelta(seconds=2), derandomize=True,
+FUZZ = settings(max_examples=150, deadline=timedelta(seconds=3), derandomize=True,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 
 # Pieces that exercise YAML, Markdown, HTML and Anki's own markup, plus plain and CJK text.

@@ -21,10 +21,11 @@ OTHER_PROBLEM = "cards:\n  - id: other\n    question: 问？\n    answer: 答\n 
 
 @pytest.fixture
 def quick():
-    """Each hostile case must finish well under a second."""
-    start = time.perf_counter()
+    """Each hostile case must finish well under a second of CPU time (CPU, not wall clock: the
+    cases this guards against burned minutes of CPU, and a busy machine must not fail the test)."""
+    start = time.process_time()
     yield
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
 
 
 def hostile_run(capsys, corpus: Path, *args: str) -> list[str]:
@@ -368,23 +369,20 @@ def test_import_heading_pattern_is_linear(articles, capsys, quick):
     assert run_cli("import", "article.md", "long-line.md", "-o", "out.yaml", "--cards", "cards") == 0, capsys.readouterr().err
 
 
-def test_import_merges_many_repeats_in_linear_time(articles, capsys, quick):
-    from conftest import run_cli
-    Path("repeats.md").write_text("".join(f"### 1. 什么是量化？\n\n- 要点 {i}\n\n" for i in range(4000)), encoding="utf-8")
-    assert run_cli("import", "repeats.md", "-o", "out.yaml", "--cards", "cards") == 0
-    answer = yaml.safe_load(Path("out.yaml").read_text(encoding="utf-8"))["cards"][0]["answer"]
-    assert answer.splitlines() == [f"- 要点 {i}" for i in range(4000)]
+def test_import_merges_many_repeats_in_linear_time(quick):
+    from qadeck.article import parse_article
+    article = "".join(f"### 1. 什么是量化？\n\n- 要点 {i}\n\n" for i in range(4000))
+    cards = parse_article(article, Path("repeats.md")).cards
+    assert len(cards) == 1 and cards[0].answer.splitlines() == [f"- 要点 {i}" for i in range(4000)]
 
 
-def test_import_matches_many_detail_sections_quickly(articles, capsys, quick):
-    from conftest import run_cli
-    titles = [f"{chr(0x4E00 + 7 * i)}{chr(0x5000 + 3 * i)}是什么？" for i in range(600)]
+def test_import_matches_many_detail_sections_quickly(quick):
+    from qadeck.article import parse_article
+    titles = [f"{chr(0x4E00 + 7 * i)}{chr(0x5000 + 3 * i)}是什么？" for i in range(2000)]
     questions = "".join(f"### {i}. {t}\n\n答{i}。\n\n" for i, t in enumerate(titles, 1))
     details = "## 答案解析\n\n" + "".join(f"### {i}. {t}\n\n**解析：** 细节{i}。\n\n" for i, t in enumerate(titles, 1))
-    Path("big.md").write_text(questions + details, encoding="utf-8")
-    assert run_cli("import", "big.md", "-o", "out.yaml", "--cards", "cards") == 0
-    cards = yaml.safe_load(Path("out.yaml").read_text(encoding="utf-8"))["cards"]
-    assert len(cards) == 600 and cards[-1]["explanation"] == "细节600。"
+    cards = parse_article(questions + details, Path("big.md")).cards
+    assert len(cards) == 2000 and cards[-1].explanation == "细节2000。"
 
 
 def test_import_rejects_control_characters(articles, capsys, quick):
