@@ -44,17 +44,26 @@ def load_note_type(templates_dir: Path = DEFAULT_TEMPLATES) -> NoteType:
     templates_dir = Path(templates_dir)
     problems: list[Problem] = []
     texts = {}
+    from .loader import read_corpus_file
+
     for name in ("front.html", "back.html", "card.css"):
         path = templates_dir / name
+        if not path.exists() and not path.is_symlink():
+            problems.append(Problem(Location(path), "cannot read the note type template: No such file or directory"))
+            continue
+        raw = read_corpus_file(path, templates_dir, problems)  # a pipe would block the build forever
         try:
-            texts[name] = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(Location(path), f"cannot read the note type template: {getattr(exc, 'strerror', None) or exc}"))
+            texts[name] = raw.decode("utf-8") if raw is not None else ""
+        except UnicodeDecodeError:
+            problems.append(Problem(Location(path), "cannot read the note type template: it is not UTF-8"))
     for name in ("front.html", "back.html"):
         problems.extend(_unknown_fields(templates_dir / name, texts.get(name, ""), allow_front_side=name == "back.html"))
     styles_path = templates_dir / "pygments.yaml"
-    styles, found = (None, [Problem(Location(styles_path), "missing: name the light and dark code styles")]) \
-        if not styles_path.is_file() else read_yaml(styles_path)
+    styles, found = None, []
+    if not styles_path.exists() and not styles_path.is_symlink():
+        found = [Problem(Location(styles_path), "missing: name the light and dark code styles")]
+    elif (raw := read_corpus_file(styles_path, templates_dir, found)) is not None:
+        styles, found = read_yaml(styles_path, raw)
     problems.extend(found)
     css = ""
     if not found:

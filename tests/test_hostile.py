@@ -121,6 +121,16 @@ def test_topics_yaml_as_a_pipe(cwd, corpus, capsys, quick):
         "error: cards/topics.yaml: is not a regular file (a pipe, socket or device); qadeck reads only files"
 
 
+def test_templates_that_are_pipes(cwd, corpus, capsys, quick):
+    shutil.copytree(Path(__file__).parent.parent / "templates", cwd / "templates")
+    for name in ("front.html", "pygments.yaml"):
+        (cwd / "templates" / name).unlink()
+        os.mkfifo(cwd / "templates" / name)
+    lines = hostile_run(capsys, corpus, "--templates", "templates")
+    for name in ("front.html", "pygments.yaml"):
+        assert f"error: templates/{name}: is not a regular file (a pipe, socket or device); qadeck reads only files" in lines
+
+
 def test_a_link_inside_the_corpus_is_read(cwd, corpus, capsys):
     from conftest import run_cli
     (corpus / "deploy.yaml").rename(corpus / "deploy.txt")
