@@ -6,6 +6,7 @@ import re
 from html.parser import HTMLParser
 
 # What cannot show by itself: link definitions, tags, entities, Markdown punctuation, spaces.
+_WORD = re.compile(r"\w")
 _INVISIBLE = re.compile(r"(?m)^[ \t]{0,3}\[[^\]\n]*\]:.*$|<[^>\n]*>|&#?\w+;|[\s*_#>`~|\-=+.:()\[\]!]")
 
 
@@ -14,6 +15,11 @@ def renders_blank(markdown: str) -> bool:
 
     Rendering costs time, so only texts with nothing but invisible-looking characters are rendered.
     """
+    if not markdown.strip():
+        return True
+    first = _WORD.search(markdown)
+    if first and not any(mark in markdown[:first.start()] for mark in "<[&`~"):
+        return False  # the usual case: a letter before any tag, link or entity is shown
     if _INVISIBLE.sub("", markdown):
         return False
     from .markdown_render import MarkdownRenderer  # rare: only for texts that may be blank
