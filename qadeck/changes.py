@@ -21,6 +21,7 @@ class Changes:
     added: tuple[str, ...]  # questions (Markdown source)
     changed: tuple[str, ...]
     retired: tuple[str, ...]
+    moved: tuple[str, ...] = ()  # primary topic changed: an .apkg import cannot move existing cards
 
 
 def changes_since(corpus: Corpus, ledger, ref: str | None) -> Changes | None:
@@ -45,7 +46,9 @@ def changes_since(corpus: Corpus, ledger, ref: str | None) -> Changes | None:
     changed = [c.question for key, c in now.items() if key in old and old[key] != fingerprint(c, names)]
     retired_keys = {(r.card.id, r.kind) for r in ledger.retired}
     retired = [c.question for c in before if (c.id, c.kind) not in now and (c.id, c.kind) in retired_keys]
-    return Changes(ref, tuple(added), tuple(changed), tuple(retired))
+    was = {(c.id, c.kind): c.primary_topic for c in before}
+    moved = [c.question for key, c in now.items() if key in was and was[key] != c.primary_topic]
+    return Changes(ref, tuple(added), tuple(changed), tuple(retired), tuple(moved))
 
 
 def deck_descriptions(corpus: Corpus, changes: Changes | None) -> dict[str, str]:
@@ -67,7 +70,9 @@ def change_block(changes: Changes) -> str:
     """The "what changed" list, by question (plain text: a question's Markdown is not rendered here)."""
     parts = [f"<p><b>本版更新</b>（自 {html.escape(changes.ref)}）：新增 {len(changes.added)}，"
              f"修改 {len(changes.changed)}，退役 {len(changes.retired)}</p>"]
-    for label, questions in (("新增 added", changes.added), ("修改 changed", changes.changed), ("退役 retired", changes.retired)):
+    groups = (("新增 added", changes.added), ("修改 changed", changes.changed), ("退役 retired", changes.retired),
+              ("换了子卡组 moved (an .apkg import cannot move your existing cards; build.py push --move can)", changes.moved))
+    for label, questions in groups:
         if not questions:
             continue
         items = "".join(f"<li>{html.escape(_one_line(q))}</li>" for q in questions[:SHOWN])
@@ -82,8 +87,10 @@ def _one_line(question: str) -> str:
 
 
 def summary(changes: Changes) -> str:
+    moved = f"; {len(changes.moved)} moved to another subdeck (an .apkg import cannot move them: use push --move)" \
+        if changes.moved else ""
     return (f"changes since {changes.ref}: {len(changes.added)} added, {len(changes.changed)} changed, "
-            f"{len(changes.retired)} retired")
+            f"{len(changes.retired)} retired{moved}")
 
 
 __all__ = ["Card", "Changes", "change_block", "changes_since", "deck_descriptions", "summary"]

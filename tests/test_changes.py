@@ -44,16 +44,17 @@ def test_change_block_lists_added_changed_and_retired_since_the_newest_tag(check
     remove_card(deploy, GONE)
     scaling = checkout.root / "cards/scaling.yaml"
     scaling.write_text(scaling.read_text(encoding="utf-8").replace("3. 用新数据集训练并评估。", "3. 用新数据集微调并评估。")
+                       .replace("topics: [hardware, training]", "topics: [training, hardware]")
                        + "  - id: new-card\n    question: 新增的问题是什么？\n    answer: 一个新答案。\n    topics: [training]\n",
                        encoding="utf-8")
     checkout.commit("v2")
     capsys.readouterr()
     found = deck_descriptions(tmp_path, build())
-    assert "changes since v1: 1 added, 1 changed, 1 retired" in capsys.readouterr().out
+    assert "changes since v1: 1 added, 2 changed, 1 retired; 1 moved to another subdeck" in capsys.readouterr().out
     top = found[ROOT_DECK]
-    assert "本版更新</b>（自 v1）：新增 1，修改 1，退役 1" in top
-    assert "新增的问题是什么？" in top
-    assert top.count("<li>") == 3
+    assert "本版更新</b>（自 v1）：新增 1，修改 2，退役 1" in top
+    assert "新增的问题是什么？" in top and "push --move" in top
+    assert top.count("<li>") == 5
     assert run_cli("--cards", "cards", "--templates", "templates", "-o", OUT, "--changes-since", "no-such-ref") == 2
     assert "'no-such-ref' is not a commit or tag" in capsys.readouterr().err
 
