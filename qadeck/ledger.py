@@ -21,6 +21,7 @@ from .assemble import RETIRED_TAG  # noqa: F401  (re-exported: the tag learners 
 from .errors import Location, Problem
 from .loader import LEDGER_FILE
 from .model import Card, Corpus, RenderedCard, Source
+from .select import matches
 from .yamlread import LinedDict, read_yaml
 
 KINDS = ("qa", "cloze")
@@ -157,10 +158,9 @@ def ledger_text(ledger: Ledger) -> str:
 def retired_for(ledger: Ledger, corpus: Corpus, selected: tuple[Card, ...], tags: tuple[str, ...]) -> list[RetiredCard]:
     """The retired cards a build ships: all of them, or for ``--tags`` those of the selected topics/tags.
     Topics that no longer exist are dropped from a retired card (it lands in the root deck then)."""
-    wanted = set(tags)
     chosen = []
     for r in ledger.retired:
-        if wanted and not wanted & set(r.card.topics + r.card.tags):
+        if tags and not matches(r.card, list(tags)):
             continue
         topics = tuple(t for t in r.card.topics if t in corpus.topics)
         chosen.append(replace(r, card=replace(r.card, topics=topics)))

@@ -34,6 +34,7 @@ class BuildOptions:
     cache_dir: Path | None = DEFAULT_CACHE_DIR  # render cache; None: render everything, store nothing
     jobs: int | None = None  # rendering processes; None: as many cores as the uncached work pays for
     changes_since: str | None = None  # git ref for the "what changed" block; None: the newest tag, "": no block
+    write_ledger: bool = True  # record shipped/retired notes in cards/ledger.yaml (serve previews only)
 
 
 @dataclass
@@ -127,7 +128,7 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
     outputs = [(output, lambda tmp: write_apkg(plan, tmp))]
     ledger_path = Path(options.cards_dir) / LEDGER_FILE
     text = ledger_text(ledger)
-    if ledger.shipped and (not ledger_path.is_file() or ledger_path.read_text(encoding="utf-8") != text):
+    if options.write_ledger and ledger.shipped and (not ledger_path.is_file() or ledger_path.read_text(encoding="utf-8") != text):
         outputs.append((ledger_path, lambda tmp: tmp.write_text(text, encoding="utf-8")))
         result.ledger = ledger_path
     if options.html is not None:
