@@ -18,7 +18,8 @@ EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="build.py", description="Build Anki decks (.apkg) from the YAML card corpus.",
-        epilog="To turn Q&A articles into card files: build.py import ARTICLE.md [...] (see build.py import --help)")
+        epilog="To turn Q&A articles into card files: build.py import ARTICLE.md [...] (see build.py import --help). "
+               "To check the cards against the rules of good flashcards: build.py lint (see build.py lint --help)")
     parser.add_argument("--tags", default="", metavar="T[,T...]", help="keep only cards having any of these topics or tags")
     parser.add_argument("--cards", type=Path, default=Path("cards"), metavar="DIR", help="corpus directory (default: cards/)")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the package here (default: dist/<deck-slug>[-<tags>].apkg)")
@@ -47,11 +48,24 @@ def import_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def lint_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="build.py lint", description="Check every card against the rules of good flashcards "
+                                     "(see README, 'Card-quality lint'). Exit 2 on errors, and with --strict on warnings too.")
+    parser.add_argument("--cards", type=Path, default=Path("cards"), metavar="DIR", help="corpus directory (default: cards/)")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="text: file:line: card 'id': RULE message (default); json: a list of objects")
+    parser.add_argument("--strict", action="store_true", help="exit 2 when any warning is reported")
+    parser.add_argument("--no-cache", action="store_true", help="analyse every card again; neither read nor write the lint cache")
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, metavar="DIR", help="cache (default: .cache/qadeck/)")
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         if argv[:1] == ["import"]:
             return _import(import_parser().parse_args(argv[1:]))
+        if argv[:1] == ["lint"]:
+            return _lint(lint_parser().parse_args(argv[1:]))
         return _build(build_parser().parse_args(argv))
     except InputError as exc:
         for problem in exc.problems:
@@ -88,6 +102,7 @@ def _build(args: argparse.Namespace) -> int:
         print(_timing_line(result), file=sys.stderr)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    print(_lint_line(result.lint_warnings, args.cards), file=sys.stderr)
     _print_summary(result)
     return EXIT_OK
 
@@ -147,6 +162,15 @@ def _timing_line(result: BuildResult) -> str:
     return "timing: " + ", ".join(parts)
 
 
+def _lint(args: argparse.Namespace) -> int:
+    from .lint import format_json, format_text, lint_directory, summary
+
+    report = lint_directory(args.cards, cache_dir=None if args.no_cache else args.cache_dir)
+    sys.stdout.write(format_json(report) if args.format == "json" else format_text(report))
+    print(summary(report), file=sys.stderr)
+    return EXIT_INVALID if report.errors or (args.strict and report.warnings) else EXIT_OK
+
+
 def _import(args: argparse.Namespace) -> int:
     from .importer import run_import  # the build never pays for the importer
 
@@ -157,6 +181,13 @@ def _import(args: argparse.Namespace) -> int:
         print(f"wrote {display_path(path)}")
     print(f"{report.cards} card(s) imported; review them, then run: python build.py --check")
     return EXIT_OK
+
+
+def _lint_line(warnings: int, cards: Path) -> str:
+    if not warnings:
+        return "lint: no problems found"
+    where = "" if cards == Path("cards") else f" --cards {cards}"
+    return f"lint: {warnings} warning(s); run: python build.py lint{where}"
 
 
 def _print_summary(result: BuildResult) -> None:

@@ -10,6 +10,7 @@ from .apkg import write_apkg
 from .assemble import assemble
 from .errors import InputError, Problem, UsageError
 from .history import Clock, card_times, history_warnings, tree_time
+from .lint import LintReport, lint_corpus
 from .loader import read_corpus, slugify
 from .model import Corpus
 from .notetype import DEFAULT_TEMPLATES, TEMPLATE_FILES, load_note_type
@@ -43,6 +44,7 @@ class BuildResult:
     warnings: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, in build order
     render_stats: RenderStats | None = None
+    lint_warnings: int = 0  # card-quality warnings (``build.py lint`` lists them)
 
 
 # progress(stage, done, total): reported by long stages (rendering) for the CLI to show.
@@ -68,6 +70,10 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
     except InputError as exc:
         problems += exc.problems
     lap("load")
+    # Lint errors (Python that does not parse) fail the build like bad input; warnings are counted.
+    lint = lint_corpus(corpus, cache_dir=options.cache_dir) if corpus.cards else LintReport()
+    problems += [finding.as_problem() for finding in lint.errors]
+    lap("lint")
     if problems:
         # Still compare the valid cards' questions, so one run reports every problem there is.
         problems += duplicate_problems(corpus, options.cache_dir)[0] if corpus.cards else []
@@ -91,7 +97,8 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
         for card in cards:
             name = corpus.topics[card.primary_topic].name
             counts[name] = counts.get(name, 0) + 1
-        result = BuildResult(corpus=corpus, deck_counts=counts, warnings=[*corpus.warnings, *warnings], timings=timings)
+        result = BuildResult(corpus=corpus, deck_counts=counts, warnings=[*corpus.warnings, *warnings], timings=timings,
+                             lint_warnings=len(lint.warnings))
         if pending is None:
             return result
         selected = replace(corpus, cards=cards)
