@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import unicodedata
 from pathlib import Path
@@ -186,7 +187,7 @@ def _import(args: argparse.Namespace) -> int:
 def _lint_line(warnings: int, cards: Path) -> str:
     if not warnings:
         return "lint: no problems found"
-    where = "" if cards == Path("cards") else f" --cards {cards}"
+    where = "" if cards == Path("cards") else f" --cards {shlex.quote(str(cards))}"
     return f"lint: {warnings} warning(s); run: python build.py lint{where}"
 
 

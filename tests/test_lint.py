@@ -66,6 +66,14 @@ def test_the_fixture_plants_every_rule():
     assert planted | {"QD402"} == set(RULES)
 
 
+def test_cards_that_follow_the_rules_pass(cards):
+    flagged = {line.split("card '")[1].split("'")[0] for line in EXPECTED.splitlines()}
+    clean = {card.id for card in load_corpus(cards).cards} - flagged
+    # A how-question with 是否, a short formula, a list recalled item by item, a cloze deletion inside
+    # Python code (the markers are removed before parsing), an ignore with a reason.
+    assert clean == {"how-to-check", "formula-is-short", "recalled-list", "cloze-in-code", "list-with-reason"}
+
+
 def test_json_output(cards, capsys):
     code, out, _ = lint(capsys, "--cards", "cards", "--format", "json")
     assert code == 0
@@ -163,14 +171,28 @@ def test_python_that_does_not_parse_fails_lint_and_build_with_its_line(cards, ca
 
 
 def test_build_prints_the_warning_count_and_how_to_see_them(cards, capsys, tmp_path):
-    shutil.move(cards, tmp_path / "deck")
-    assert run_cli("--cards", "deck", "-o", "out.apkg") == 0
-    err = capsys.readouterr().err
-    assert "lint: 16 warning(s); run: python build.py lint --cards deck" in err.splitlines()
+    shutil.move(cards, tmp_path / "my deck")
+    for extra in (["--check"], ["-o", "out.apkg"]):
+        capsys.readouterr()
+        assert run_cli("--cards", "my deck", *extra) == 0
+        assert "lint: 16 warning(s); run: python build.py lint --cards 'my deck'" in capsys.readouterr().err.splitlines()
     assert (tmp_path / "out.apkg").is_file()
 
 
+def test_lines_inside_quoted_text(tmp_path):
+    folder = default_thresholds_corpus(tmp_path, {})
+    (folder / "cards.yaml").write_text(
+        "cards:\n"
+        "  - id: quoted\n"
+        "    question: 如何列出文件？\n"
+        "    answer: \"运行：\\n\\n```\\nls -l\\n```\"\n"
+        "    topics: [training]\n", encoding="utf-8")
+    report = lint_corpus(load_corpus(folder))
+    assert [(f.card_id, f.rule, f.location.line) for f in report.findings] == [("quoted", "QD401", 4)]
+
+
 def default_thresholds_corpus(tmp_path: Path, answers: dict[str, str]) -> Path:
+    """A corpus with the default lint settings: one card per answer."""
     folder = tmp_path / "defaults"
     folder.mkdir()
     (folder / "topics.yaml").write_text("deck: D\ntopics:\n  training: {name: T}\n", encoding="utf-8")
