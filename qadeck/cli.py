@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import tempfile
 import unicodedata
@@ -47,6 +48,7 @@ def build_parser(prog: str = "build.py", add_help: bool = True) -> argparse.Argu
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, metavar="DIR", help="render cache (default: .cache/qadeck/)")
     parser.add_argument("--jobs", type=_positive, metavar="N", help="render with N processes (default: the cores, when there is enough to render)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print how long each stage took (on stderr)")
+    parser.set_defaults(prog=prog.split()[0])  # the program's own name, for hints
     parser.add_argument("--changes-since", metavar="REF", help="list the cards added, changed and retired since this git "
                         "ref in the top deck's description (default: the newest tag, if any; '' for none)")
     return parser
@@ -97,6 +99,17 @@ def init_parser(prog: str = "build.py") -> argparse.ArgumentParser:
     return parser
 
 
+def lint_parser(prog: str = "build.py") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"{prog} lint", description="Check every card against the rules of good flashcards "
+                                     "(see README, 'Card-quality lint'). Exit 2 on errors, and with --strict on warnings too.")
+    parser.add_argument("--cards", type=Path, default=Path("cards"), metavar="DIR", help="corpus directory (default: cards/)")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="text: file:line: card 'id': RULE message (default); json: a list of objects")
+    parser.add_argument("--strict", action="store_true", help="exit 2 when any warning is reported")
+    parser.add_argument("--no-cache", action="store_true", help="analyse every card again; neither read nor write the lint cache")
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, metavar="DIR", help="cache (default: .cache/qadeck/)")
+    return parser
+
+
 def program_name(argv0: str | None = None) -> str:
     """``build.py`` when run as the checkout's script, else ``qadeck`` (console script, python -m)."""
     return "build.py" if Path(argv0 if argv0 is not None else sys.argv[0]).name == "build.py" else "qadeck"
@@ -117,7 +130,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         if command == "init":
             return _init(init_parser(prog).parse_args(args), prog)
         if command == "lint":
-            raise UsageError("lint is not available yet")
+            return _lint(lint_parser(prog).parse_args(args), prog)
         return _build(build_parser(f"{prog} build" if argv[:1] == ["build"] else prog).parse_args(args))
     except InputError as exc:
         for problem in exc.problems:
@@ -159,6 +172,7 @@ def _run_build(args: argparse.Namespace, options: BuildOptions) -> BuildResult:
         print(_timing_line(result), file=sys.stderr)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    print(_lint_line(result.lint_warnings, args.cards, args.prog), file=sys.stderr)
     _print_summary(result)
     return result
 
@@ -248,6 +262,15 @@ def _timing_line(result: BuildResult) -> str:
     return "timing: " + ", ".join(parts)
 
 
+def _lint(args: argparse.Namespace, prog: str) -> int:
+    from .lint import format_json, format_text, lint_directory, summary
+
+    report = lint_directory(args.cards, cache_dir=None if args.no_cache else args.cache_dir)
+    sys.stdout.write(format_json(report) if args.format == "json" else format_text(report))
+    print(summary(report), file=sys.stderr)
+    return EXIT_INVALID if report.errors or (args.strict and report.warnings) else EXIT_OK
+
+
 def _import(args: argparse.Namespace, prog: str) -> int:
     from .importer import run_import  # the build never pays for the importer
 
@@ -293,6 +316,14 @@ def _serve(args: argparse.Namespace) -> int:
     serve(options, args.port, announce=lambda line: print(line, flush=True))
     print("stopped.")
     return EXIT_OK
+
+
+def _lint_line(warnings: int, cards: Path, prog: str) -> str:
+    if not warnings:
+        return "lint: no problems found"
+    where = "" if cards == Path("cards") else f" --cards {shlex.quote(str(cards))}"
+    command = "python build.py" if prog == "build.py" else prog
+    return f"lint: {warnings} warning(s); run: {command} lint{where}"
 
 
 def _print_summary(result: BuildResult) -> None:

@@ -10,17 +10,18 @@ import re
 from pathlib import Path
 
 from .errors import InputError, Location, Problem
+from .lint_rules import LintSettings, read_card_lint, read_settings
 from .model import Card, Corpus, Source, Topic
 from .yamlread import LinedDict, read_yaml
 
 TOPICS_FILE = "topics.yaml"
 LEDGER_FILE = "ledger.yaml"  # written by the build (qadeck/ledger.py), not a card file
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-CARD_KEYS = ("id", "question", "answer", "cloze", "recall", "explanation", "topics", "tags", "distinct_from")
+CARD_KEYS = ("id", "question", "answer", "cloze", "recall", "explanation", "topics", "tags", "distinct_from", "lint")
 RECALL_MODES = ("list",)
 FILE_KEYS = ("source", "cards")
 SOURCE_KEYS = ("title", "origin", "slug")
-TOPICS_KEYS = ("deck", "slug", "description", "topics")
+TOPICS_KEYS = ("deck", "slug", "description", "topics", "lint")
 TOPIC_KEYS = ("name", "keywords", "description")
 
 
@@ -38,7 +39,7 @@ def read_corpus(cards_dir: Path) -> tuple[Corpus, list[Problem]]:
     problems: list[Problem] = []
     if not cards_dir.is_dir():
         return Corpus("", "deck", {}, (), cards_dir), [Problem(Location(cards_dir), "corpus directory not found")]
-    deck, slug, topics, topics_loc, description = _load_topics(cards_dir / TOPICS_FILE, problems)
+    deck, slug, topics, topics_loc, description, lint = _load_topics(cards_dir / TOPICS_FILE, problems)
     cards: list[Card] = []
     seen: dict[str, Card] = {}
     files = sorted(p for p in cards_dir.glob("*.yaml") if p.name not in (TOPICS_FILE, LEDGER_FILE))
@@ -56,7 +57,7 @@ def read_corpus(cards_dir: Path) -> tuple[Corpus, list[Problem]]:
     if not cards and not problems:
         problems.append(Problem(Location(cards_dir), "no cards found: add cards to a *.yaml file (see README, 'Corpus format')"))
     corpus = Corpus(deck=deck, slug=slug, topics=topics, cards=tuple(cards), root=cards_dir, description=description,
-                    topics_location=topics_loc, warnings=tuple(_ignored_files(cards_dir)))
+                    topics_location=topics_loc, warnings=tuple(_ignored_files(cards_dir)), lint=lint)
     return corpus, problems
 
 
@@ -130,7 +131,7 @@ def _text(value) -> str | None:
 
 
 def _load_topics(path: Path, problems: list[Problem]):
-    empty = ("", "deck", {}, Location(path), "")
+    empty = ("", "deck", {}, Location(path), "", LintSettings())
     if not path.is_file():
         problems.append(Problem(Location(path), "missing: the corpus needs a topics.yaml with 'deck:' and 'topics:'"))
         return empty
@@ -142,6 +143,7 @@ def _load_topics(path: Path, problems: list[Problem]):
         problems.append(Problem(Location(path, 1), "must be a mapping with 'deck:' and 'topics:'"))
         return empty
     _check_keys(data, TOPICS_KEYS, path, problems, "topics.yaml")
+    lint = read_settings(data.get("lint"), path, data.key_lines.get("lint", data.line), problems)
     deck = data.get("deck")
     if not isinstance(deck, str) or not deck.strip():
         problems.append(Problem(Location(path, data.key_lines.get("deck", data.line)), "'deck' must be the non-empty root deck name"))
@@ -162,7 +164,7 @@ def _load_topics(path: Path, problems: list[Problem]):
     topics_line = data.key_lines.get("topics", data.line)
     if not isinstance(raw_topics, LinedDict) or not raw_topics:
         problems.append(Problem(Location(path, topics_line), "'topics' must map each topic key to {name: ...}"))
-        return deck, slug, topics, Location(path, data.line), description
+        return deck, slug, topics, Location(path, data.line), description, lint
     for key, line in raw_topics.duplicate_keys:
         problems.append(Problem(Location(path, line), f"topic '{key}' is defined twice"))
     for key, spec in raw_topics.items():
@@ -192,7 +194,7 @@ def _load_topics(path: Path, problems: list[Problem]):
             continue
         topics[key] = Topic(key=key, name=name, keywords=tuple(keywords),
                             description=_description(spec, path, problems, f"topic '{key}'"))
-    return deck, slug, topics, Location(path, data.line), description
+    return deck, slug, topics, Location(path, data.line), description, lint
 
 
 def _description(data: LinedDict, path: Path, problems: list[Problem], what: str) -> str:
@@ -342,6 +344,8 @@ def _load_card(path, index, raw, item_line, source, file_slug, topics, problems)
         if not ID_RE.match(other):
             bad("distinct_from", f"distinct_from: '{other}' is not a card id", label)
 
+    card_lint = read_card_lint(raw.get("lint"), path, raw.key_lines.get("lint", line), label, problems)
+
     if len(problems) > before or card_id is None:
         return None
     return Card(
@@ -358,6 +362,7 @@ def _load_card(path, index, raw, item_line, source, file_slug, topics, problems)
         cloze=texts["cloze"],
         recall=recall or "",
         key_lines=tuple((str(k), n) for k, n in raw.key_lines.items()),
+        lint=card_lint,
     )
 
 

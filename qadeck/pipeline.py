@@ -13,6 +13,7 @@ from .history import Clock, card_times, history_warnings, tree_time
 from .changes import Changes, changes_since, deck_descriptions
 from .ledger import ledger_text, read_ledger, retired_for, retired_notice, update_ledger
 from .loader import LEDGER_FILE, read_corpus, slugify
+from .lint import LintReport, lint_corpus
 from .model import Corpus
 from .notetype import DEFAULT_TEMPLATES, TEMPLATE_FILES, load_note_type
 from .output import write_all_atomically
@@ -51,6 +52,7 @@ class BuildResult:
     ledger: Path | None = None  # set when the build (re)wrote the retirement ledger
     changes: Changes | None = None  # what changed since options.changes_since (or the newest tag)
     plan: PackagePlan | None = None  # what was written (push reads it)
+    lint_warnings: int = 0  # card-quality warnings (``build.py lint`` lists them)
 
 
 # progress(stage, done, total): reported by long stages (rendering) for the CLI to show.
@@ -78,6 +80,10 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
     except InputError as exc:
         problems += exc.problems
     lap("load")
+    # Lint errors (Python that does not parse) fail the build like bad input; warnings are counted.
+    lint = lint_corpus(corpus, cache_dir=options.cache_dir) if corpus.cards else LintReport()
+    problems += [finding.as_problem() for finding in lint.errors]
+    lap("lint")
     if problems:
         # Still compare the valid cards' questions, so one run reports every problem there is.
         problems += duplicate_problems(corpus, options.cache_dir)[0] if corpus.cards else []
@@ -105,7 +111,8 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
             name = corpus.topics[card.primary_topic].name
             counts[name] = counts.get(name, 0) + 1
         result = BuildResult(corpus=corpus, deck_counts=counts, warnings=[*corpus.warnings, *warnings], timings=timings,
-                             retired=len(retired), changes=changes_since(corpus, ledger, options.changes_since))
+                             retired=len(retired), changes=changes_since(corpus, ledger, options.changes_since),
+                             lint_warnings=len(lint.warnings))
         if pending is None:
             return result
         selected = replace(corpus, cards=cards)
