@@ -70,6 +70,7 @@ class Corpus:
     root: object = None  # pathlib.Path of the corpus directory
     topics_location: Location | None = None
     warnings: tuple = ()  # Problems worth a look that do not stop the build (e.g. ignored files)
+    lang: str = ""  # BCP 47 tag of the cards' language (topics.yaml ``lang:``); "" = not given
 
 
 @dataclass(frozen=True)

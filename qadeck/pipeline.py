@@ -9,10 +9,10 @@ from typing import Callable
 from .apkg import write_apkg
 from .assemble import assemble
 from .errors import InputError, Problem, UsageError
-from .history import Clock, card_times, history_warnings, tree_time
-from .loader import read_corpus, slugify
+from .history import Clock, card_times, history_warnings, tree_time, value_time
+from .loader import TOPICS_FILE, lang_from_bytes, read_corpus, slugify
 from .model import Corpus
-from .notetype import DEFAULT_TEMPLATES, TEMPLATE_FILES, load_note_type
+from .notetype import DEFAULT_TEMPLATES, TEMPLATE_FILES, load_note_type, with_lang
 from .output import write_all_atomically
 from .cache import DEFAULT_ROOT as DEFAULT_CACHE_DIR
 from .render import RENDERED_SINCE, RenderStats, start_render
@@ -96,7 +96,9 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
             return result
         selected = replace(corpus, cards=cards)
         times = {cid: clock.stamp(t, RENDERED_SINCE) for cid, t in card_times(selected, clock).items()}
-        note_type_time = clock.stamp(tree_time(options.templates_dir, clock, TEMPLATE_FILES), RENDERED_SINCE)
+        # The templates carry topics.yaml's lang, so the note type is as new as the newer of the two.
+        lang_time = value_time(Path(corpus.root) / TOPICS_FILE, lambda raw: lang_from_bytes(Path(TOPICS_FILE), raw), clock)
+        note_type_time = clock.stamp(max(tree_time(options.templates_dir, clock, TEMPLATE_FILES), lang_time), RENDERED_SINCE)
         result.warnings += history_warnings(selected)
         lap("history")
         rendered, result.render_stats = pending.result()
@@ -104,6 +106,7 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
     finally:
         if pending is not None:
             pending.close()  # a failed check (or Ctrl-C) cancels rendering not yet started
+    note_type = with_lang(note_type, corpus.lang)
     plan = assemble(corpus, rendered, note_type, times, note_type_time)
     lap("assemble")
     outputs = [(output, lambda tmp: write_apkg(plan, tmp))]
