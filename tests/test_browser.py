@@ -110,8 +110,15 @@ MEASURE = """() => {
   }
   const code = Array.from(document.querySelectorAll('pre')).map(pre => {
     const box = pre.parentElement.getBoundingClientRect(), r = pre.getBoundingClientRect();
+    // What a reader copies: the code's own lines, no blank line added by the per-line elements.
+    const range = document.createRange(), selection = getSelection();
+    range.selectNodeContents(pre);
+    selection.removeAllRanges();
+    selection.addRange(range);
+    const copied = selection.toString().replace(/\\n+$/, '') === pre.textContent.replace(/\\n+$/, '');
+    selection.removeAllRanges();
     return { right: r.right, containerRight: box.right, scrollWidth: pre.scrollWidth,
-             clientWidth: pre.clientWidth, text: pre.textContent.trim().slice(0, 40) };
+             clientWidth: pre.clientWidth, text: pre.textContent.trim().slice(0, 40), copied };
   });
   const tables = Array.from(document.querySelectorAll('table')).map(table => {
     const wrapper = table.parentElement, r = wrapper.getBoundingClientRect();
@@ -196,6 +203,8 @@ def test_cards_on_a_phone(browser, anki_sides, viewport, night):
                 code_blocks += 1
                 if block["containerRight"] > m["vw"] + 0.5 or block["right"] > m["vw"] + 0.5:
                     problems.append(f"{where}: code block reaches x={block['containerRight']:.0f} > {m['vw']}")
+                if not block["copied"]:
+                    problems.append(f"{where}: copying the code changes its lines: {block['text']!r}")
                 if block["scrollWidth"] > block["clientWidth"]:  # a line runs past the block's edge
                     problems.append(f"{where}: code hidden past the block's edge ({block['scrollWidth']} px of "
                                     f"code in {block['clientWidth']} px): {block['text']!r}")
