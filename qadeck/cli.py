@@ -4,9 +4,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
+from .changes import summary
 from .errors import InputError, QadeckError, UsageError, display_path
 from .history import Clock
 from .notetype import DEFAULT_TEMPLATES
@@ -15,10 +18,11 @@ from .pipeline import DEFAULT_CACHE_DIR, BuildOptions, BuildResult, build
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(add_help: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="build.py", description="Build Anki decks (.apkg) from the YAML card corpus.",
-        epilog="To turn Q&A articles into card files: build.py import ARTICLE.md [...] (see build.py import --help)")
+        prog="build.py", description="Build Anki decks (.apkg) from the YAML card corpus.", add_help=add_help,
+        epilog="To turn Q&A articles into card files: build.py import ARTICLE.md [...] (see build.py import --help). "
+               "To update a closed Anki collection directly: build.py push --collection PATH (see build.py push --help)")
     parser.add_argument("--tags", default="", metavar="T[,T...]", help="keep only cards having any of these topics or tags")
     parser.add_argument("--cards", type=Path, default=Path("cards"), metavar="DIR", help="corpus directory (default: cards/)")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the package here (default: dist/<deck-slug>[-<tags>].apkg)")
@@ -29,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, metavar="DIR", help="render cache (default: .cache/qadeck/)")
     parser.add_argument("--jobs", type=_positive, metavar="N", help="render with N processes (default: the cores, when there is enough to render)")
     parser.add_argument("-v", "--verbose", action="store_true", help="print how long each stage took (on stderr)")
+    parser.add_argument("--changes-since", metavar="REF", help="list the cards added, changed and retired since this git "
+                        "ref in the top deck's description (default: the newest tag, if any; '' for none)")
     return parser
 
 
@@ -47,11 +53,26 @@ def import_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def push_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="build.py push", parents=[build_parser(add_help=False)],
+        description="Build the deck and import it into a closed Anki desktop collection, keeping your own tags, "
+                    "suspending retired cards. Needs: pip install -e '.[anki]'")
+    parser.add_argument("--collection", type=Path, required=True, metavar="PATH",
+                        help="the collection.anki2 of your Anki profile (close Anki first)")
+    parser.add_argument("--dry-run", action="store_true", help="do everything on a temporary copy; change nothing")
+    parser.add_argument("--delete-retired", action="store_true", help="delete retired notes that were never reviewed")
+    parser.add_argument("--move", action="store_true", help="move cards whose primary topic changed to their new subdeck")
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
         if argv[:1] == ["import"]:
             return _import(import_parser().parse_args(argv[1:]))
+        if argv[:1] == ["push"]:
+            return _push(push_parser().parse_args(argv[1:]))
         return _build(build_parser().parse_args(argv))
     except InputError as exc:
         for problem in exc.problems:
@@ -77,11 +98,16 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILURE
 
 
-def _build(args: argparse.Namespace) -> int:
+def _options(args: argparse.Namespace, **changes) -> BuildOptions:
     tags = tuple(t.strip() for t in args.tags.split(",") if t.strip())
     options = BuildOptions(cards_dir=args.cards, tags=tags, output=args.output, check_only=args.check,
                            templates_dir=args.templates, html=args.html,
-                           cache_dir=None if args.no_cache else args.cache_dir, jobs=args.jobs)
+                           cache_dir=None if args.no_cache else args.cache_dir, jobs=args.jobs,
+                           changes_since=args.changes_since)
+    return replace(options, **changes)
+
+
+def _run_build(args: argparse.Namespace, options: BuildOptions) -> BuildResult:
     with _ProgressBar() as progress:
         result = build(options, Clock.from_environment(), progress)
     if args.verbose:
@@ -89,6 +115,36 @@ def _build(args: argparse.Namespace) -> int:
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     _print_summary(result)
+    return result
+
+
+def _build(args: argparse.Namespace) -> int:
+    _run_build(args, _options(args))
+    return EXIT_OK
+
+
+def _push(args: argparse.Namespace) -> int:
+    from .push import check_collection, push  # only push needs the anki package
+
+    if args.check:
+        raise UsageError("push builds the deck; leave out --check")
+    check_collection(args.collection)  # before building: a wrong path fails fast
+    with tempfile.TemporaryDirectory(prefix="qadeck-push-") as tmp:
+        output = args.output or Path(tmp) / "deck.apkg"
+        result = _run_build(args, _options(args, output=output))
+        report = push(result.output, result.plan, args.collection, dry_run=args.dry_run,
+                      delete_retired=args.delete_retired, move=args.move)
+    print(("dry run, collection unchanged: " if report.dry_run else f"pushed into {display_path(args.collection)}: ")
+          + f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged")
+    for label, ids in (("skipped, your copy is newer", report.newer_in_collection),
+                       ("skipped, note type conflict", report.conflicting), ("added", report.added), ("updated", report.updated)):
+        if ids:
+            print(f"  {label} ({len(ids)}): {', '.join(ids)}")
+    print(f"  kept your own tags on {report.tags_kept} note(s); suspended {report.suspended} retired card(s)"
+          + (f"; deleted {report.deleted} unreviewed retired note(s)" if args.delete_retired else "")
+          + (f"; moved {report.moved} card(s)" if args.move else ""))
+    if not report.dry_run:
+        print("Open Anki and sync: your phone gets the update on its next sync.")
     return EXIT_OK
 
 
@@ -165,12 +221,18 @@ def _print_summary(result: BuildResult) -> None:
     width = max(_width(name) for name in result.deck_counts)
     for name, count in sorted(result.deck_counts.items(), key=lambda kv: (-kv[1], kv[0])):
         print(f"  {name}{' ' * (width - _width(name))}  {count:>5}")
+    if result.retired:
+        print(f"  + {result.retired} retired note(s), tagged qadeck::retired")
+    if result.changes is not None:
+        print(summary(result.changes))
     if result.output is None:
         print("check passed; nothing written.")
     else:
         print(f"wrote {display_path(result.output)} ({_size(result.size)})")
     if result.html is not None:
         print(f"wrote {display_path(result.html)} (preview)")
+    if result.ledger is not None:
+        print(f"wrote {display_path(result.ledger)} (the retirement ledger: commit it with your cards)")
 
 
 def _width(text: str) -> int:
