@@ -105,15 +105,20 @@ def value_time(path: Path, value_of: Callable[[bytes], object], clock: Clock) ->
     if repo is None:
         return int(path.stat().st_mtime)
     rel = _rel(repo, path)
-    log = _git(repo, "log", "--first-parent", "--format=%H %ct", "--", rel).split()
+    commits = _commits(repo, rel)
+    if not commits:
+        return clock.now  # never committed
+    blob = _tree_at(repo, commits[0][0], rel).get(rel)
     found = None
     reader = _BlobReader(repo)
     try:
-        for sha, stamp in zip(log[::2], log[1::2]):
-            blob = _tree_at(repo, sha, rel).get(rel)
+        for _sha, stamp, changes in commits:
             if blob is None or value_of(reader.read(blob)) != current:
                 break
-            found = int(stamp)
+            found = stamp
+            for changed, old_blob in changes:  # step to the parent's version
+                if changed == rel:
+                    blob = None if old_blob == _NULL_SHA else old_blob
     finally:
         reader.close()
     return clock.now if found is None else found
