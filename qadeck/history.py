@@ -16,6 +16,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from .loader import LEDGER_FILE, TOPICS_FILE, cards_from_bytes, topic_names_from_bytes
 from .errors import Location, Problem, UsageError
@@ -85,6 +86,42 @@ def tree_time(directory: Path, clock: Clock, names: tuple[str, ...]) -> int:
         return int(last) if last and not dirty else clock.now
     mtimes = [int(p.stat().st_mtime) for p in (Path(directory) / name for name in names) if p.is_file()]
     return max(mtimes, default=clock.now)
+
+
+def value_time(path: Path, value_of: Callable[[bytes], object], clock: Clock) -> int:
+    """When the value that ``value_of`` reads from the file at ``path`` last changed.
+
+    E.g. topics.yaml's ``lang``, which the note type's templates depend on: edits elsewhere in the
+    file do not move the time. In git: the oldest commit of the newest unbroken run of commits in
+    which the value equals today's ("now" when the working tree's value is not committed yet).
+    Outside git: the file's modification time.
+    """
+    path = Path(path)
+    try:
+        current = value_of(path.read_bytes())
+    except OSError:
+        return clock.now
+    repo = _git_toplevel(path.parent)
+    if repo is None:
+        return int(path.stat().st_mtime)
+    rel = _rel(repo, path)
+    commits = _commits(repo, rel)
+    if not commits:
+        return clock.now  # never committed
+    blob = _tree_at(repo, commits[0][0], rel).get(rel)
+    found = None
+    reader = _BlobReader(repo)
+    try:
+        for _sha, stamp, changes in commits:
+            if blob is None or value_of(reader.read(blob)) != current:
+                break
+            found = stamp
+            for changed, old_blob in changes:  # step to the parent's version
+                if changed == rel:
+                    blob = None if old_blob == _NULL_SHA else old_blob
+    finally:
+        reader.close()
+    return clock.now if found is None else found
 
 
 def history_warnings(corpus: Corpus) -> list[Problem]:
@@ -217,7 +254,7 @@ class _BlobReader:
         self._cards: dict[str, list[Card]] = {}
         self._names: dict[str | None, dict[str, str]] = {None: {}}
 
-    def _read(self, blob: str) -> bytes:
+    def read(self, blob: str) -> bytes:
         assert self._proc.stdin and self._proc.stdout
         self._proc.stdin.write(blob.encode() + b"\n")
         self._proc.stdin.flush()
@@ -229,12 +266,12 @@ class _BlobReader:
 
     def cards(self, path: str, blob: str) -> list[Card]:
         if blob not in self._cards:
-            self._cards[blob] = cards_from_bytes(self._repo / path, self._read(blob))
+            self._cards[blob] = cards_from_bytes(self._repo / path, self.read(blob))
         return self._cards[blob]
 
     def topic_names(self, path: str, blob: str | None) -> dict[str, str]:
         if blob not in self._names:
-            self._names[blob] = topic_names_from_bytes(self._repo / path, self._read(blob))
+            self._names[blob] = topic_names_from_bytes(self._repo / path, self.read(blob))
         return self._names[blob]
 
     def close(self) -> None:

@@ -21,7 +21,7 @@ CARD_KEYS = ("id", "question", "answer", "cloze", "recall", "explanation", "topi
 RECALL_MODES = ("list",)
 FILE_KEYS = ("source", "cards")
 SOURCE_KEYS = ("title", "origin", "slug")
-TOPICS_KEYS = ("deck", "slug", "description", "topics", "lint")
+TOPICS_KEYS = ("deck", "slug", "description", "lang", "topics", "lint")
 TOPIC_KEYS = ("name", "keywords", "description")
 
 
@@ -39,7 +39,7 @@ def read_corpus(cards_dir: Path) -> tuple[Corpus, list[Problem]]:
     problems: list[Problem] = []
     if not cards_dir.is_dir():
         return Corpus("", "deck", {}, (), cards_dir), [Problem(Location(cards_dir), "corpus directory not found")]
-    deck, slug, topics, topics_loc, description, lint = _load_topics(cards_dir / TOPICS_FILE, problems)
+    deck, slug, topics, topics_loc, description, lang, lint = _load_topics(cards_dir / TOPICS_FILE, problems)
     cards: list[Card] = []
     seen: dict[str, Card] = {}
     files = sorted(p for p in cards_dir.glob("*.yaml") if p.name not in (TOPICS_FILE, LEDGER_FILE))
@@ -56,9 +56,44 @@ def read_corpus(cards_dir: Path) -> tuple[Corpus, list[Problem]]:
                 problems.append(Problem(card.location, f"distinct_from names unknown card '{other}'", card.id))
     if not cards and not problems:
         problems.append(Problem(Location(cards_dir), "no cards found: add cards to a *.yaml file (see README, 'Corpus format')"))
+    warnings = _ignored_files(cards_dir)
+    if lang is None:
+        warnings += _missing_lang(cards, topics_loc)
     corpus = Corpus(deck=deck, slug=slug, topics=topics, cards=tuple(cards), root=cards_dir, description=description,
-                    topics_location=topics_loc, warnings=tuple(_ignored_files(cards_dir)), lint=lint)
+                    topics_location=topics_loc, warnings=tuple(warnings), lang=lang or "", lint=lint)
     return corpus, problems
+
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def _missing_lang(cards: list[Card], where: Location) -> list[Problem]:
+    """Without ``lang``, a phone guesses the language of Han characters (AnkiDroid: Japanese)."""
+    if not any(_HAN.search(card.question) for card in cards):
+        return []
+    return [Problem(where, "no 'lang:' given, but the cards contain Chinese characters: phones then guess "
+                           "their glyphs (AnkiDroid picks Japanese ones); add e.g. 'lang: zh-Hans' (or zh-Hant, ja)")]
+
+
+def read_lang(value, path: Path, line: int, problems: list[Problem]) -> str:
+    """A BCP 47 language tag from topics.yaml, in its canonical spelling ("" when invalid)."""
+    import langcodes
+
+    if not isinstance(value, str) or not value.strip():
+        problems.append(Problem(Location(path, line), "'lang' must be a BCP 47 language tag such as zh-Hans, zh-Hant, ja or en"))
+        return ""
+    tag = value.strip()
+    if "_" in tag or not langcodes.tag_is_valid(tag):
+        hint = ""
+        try:
+            suggestion = langcodes.standardize_tag(tag)
+            hint = f" (did you mean '{suggestion}'?)" if suggestion != tag and langcodes.tag_is_valid(suggestion) else ""
+        except (ValueError, LookupError):
+            pass
+        problems.append(Problem(Location(path, line), f"'lang: {tag}' is not a valid BCP 47 language tag{hint}; "
+                                                      "e.g. zh-Hans (Simplified Chinese), zh-Hant, ja, en"))
+        return ""
+    return langcodes.standardize_tag(tag)
 
 
 def _ignored_files(cards_dir: Path) -> list[Problem]:
@@ -131,7 +166,8 @@ def _text(value) -> str | None:
 
 
 def _load_topics(path: Path, problems: list[Problem]):
-    empty = ("", "deck", {}, Location(path), "", LintSettings())
+    """-> (deck, slug, topics, location, description, lang: the tag, "" when invalid, None when not given, lint)."""
+    empty = ("", "deck", {}, Location(path), "", "", LintSettings())
     if not path.is_file():
         problems.append(Problem(Location(path), "missing: the corpus needs a topics.yaml with 'deck:' and 'topics:'"))
         return empty
@@ -159,12 +195,13 @@ def _load_topics(path: Path, problems: list[Problem]):
     elif not isinstance(slug, str) or not ID_RE.match(slug):
         problems.append(Problem(Location(path, data.key_lines["slug"]), "'slug' must be ASCII: lowercase letters, digits and '-'"))
         slug = slugify(deck)
+    lang = None if "lang" not in data else read_lang(data["lang"], path, data.key_lines["lang"], problems)
     topics: dict[str, Topic] = {}
     raw_topics = data.get("topics")
     topics_line = data.key_lines.get("topics", data.line)
     if not isinstance(raw_topics, LinedDict) or not raw_topics:
         problems.append(Problem(Location(path, topics_line), "'topics' must map each topic key to {name: ...}"))
-        return deck, slug, topics, Location(path, data.line), description, lint
+        return deck, slug, topics, Location(path, data.line), description, lang, lint
     for key, line in raw_topics.duplicate_keys:
         problems.append(Problem(Location(path, line), f"topic '{key}' is defined twice"))
     for key, spec in raw_topics.items():
@@ -194,7 +231,7 @@ def _load_topics(path: Path, problems: list[Problem]):
             continue
         topics[key] = Topic(key=key, name=name, keywords=tuple(keywords),
                             description=_description(spec, path, problems, f"topic '{key}'"))
-    return deck, slug, topics, Location(path, data.line), description, lint
+    return deck, slug, topics, Location(path, data.line), description, lang, lint
 
 
 def _description(data: LinedDict, path: Path, problems: list[Problem], what: str) -> str:
@@ -210,6 +247,14 @@ def _description(data: LinedDict, path: Path, problems: list[Problem], what: str
         problems.append(Problem(Location(path, line), f"the description of {what} contains the control character {_control_char(value)}"))
         return ""
     return value.strip()
+
+
+def lang_from_bytes(path: Path, raw: bytes) -> str:
+    """The ``lang`` of one version of topics.yaml (e.g. from git history); "" when absent or bad."""
+    data, found = read_yaml(path, raw)
+    if found or not isinstance(data, dict) or "lang" not in data:
+        return ""
+    return read_lang(data["lang"], path, 1, [])
 
 
 def cards_from_bytes(path: Path, raw: bytes) -> list[Card]:

@@ -75,6 +75,7 @@ class Corpus:
     warnings: tuple = ()  # Problems worth a look that do not stop the build (e.g. ignored files)
     description: str = ""  # Markdown, becomes the top deck's description
     lint: LintSettings = LintSettings()  # thresholds of the card-quality lint (``lint:`` in topics.yaml)
+    lang: str = ""  # BCP 47 tag of the cards' language (topics.yaml ``lang:``); "" = not given
 
 
 @dataclass(frozen=True)

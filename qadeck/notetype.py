@@ -1,8 +1,9 @@
 """The note type: frozen field/template names (a public API) plus HTML/CSS from ``templates/``."""
 from __future__ import annotations
 
+import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pygments.formatters import HtmlFormatter
@@ -11,6 +12,7 @@ from pygments.styles import get_style_by_name
 from pygments.token import STANDARD_TYPES, string_to_tokentype
 
 from .errors import InputError, Location, Problem, QadeckError
+from .markdown_render import INDENT_CLASS, MAX_INDENT
 
 # Anki imports a note type whose field or template *names* changed as a new note type and skips
 # its notes, so these names never change (tests pin them). Content and CSS may change freely.
@@ -82,8 +84,28 @@ def load_note_type(templates_dir: Path = DEFAULT_TEMPLATES) -> NoteType:
         template_name=TEMPLATE_NAME,
         front=texts["front.html"],
         back=texts["back.html"],
-        css=texts["card.css"] + "\n" + css,
+        css=texts["card.css"] + "\n" + code_line_css() + css,
     )
+
+
+def code_line_css() -> str:
+    """The indentation (in columns) of each ``.qa-indent-N`` code line, for card.css's hanging indent."""
+    rules = " ".join(f".{INDENT_CLASS}{n} {{ --qa-indent: {n}ch; }}" for n in range(1, MAX_INDENT + 1))
+    return f"/* Code line indentation (qadeck.markdown_render.LineFormatter) */\n{rules}\n"
+
+
+def with_lang(note_type: NoteType, lang: str) -> NoteType:
+    """The note type whose every card carries the corpus's language (``lang`` in topics.yaml).
+
+    Phones pick glyph variants of Han characters from ``lang`` (without it AnkiDroid guesses, often
+    Japanese). It goes into the templates at build time rather than into a field: a new field would
+    make Anki import a new note type. So the templates depend on topics.yaml's ``lang``, and the
+    note type's modification time follows it too (see the pipeline).
+    """
+    if not lang:
+        return note_type
+    wrap = f'<div class="qa-root" lang="{html.escape(lang, quote=True)}">\n{{}}\n</div>'.format
+    return replace(note_type, front=wrap(note_type.front), back=wrap(note_type.back))
 
 
 def _unknown_fields(path: Path, text: str, allow_front_side: bool) -> list[Problem]:

@@ -9,13 +9,13 @@ from typing import Callable
 from .apkg import write_apkg
 from .assemble import PackagePlan, assemble
 from .errors import InputError, Problem, UsageError
-from .history import Clock, card_times, history_warnings, tree_time
+from .history import Clock, card_times, history_warnings, tree_time, value_time
 from .changes import Changes, changes_since, deck_descriptions
 from .ledger import ledger_text, read_ledger, retired_for, retired_notice, update_ledger
-from .loader import LEDGER_FILE, read_corpus, slugify
+from .loader import LEDGER_FILE, TOPICS_FILE, lang_from_bytes, read_corpus, slugify
 from .lint import LintReport, lint_corpus
 from .model import Corpus
-from .notetype import DEFAULT_TEMPLATES, TEMPLATE_FILES, load_note_type
+from .notetype import DEFAULT_TEMPLATES, TEMPLATE_FILES, load_note_type, with_lang
 from .output import write_all_atomically
 from .cache import DEFAULT_ROOT as DEFAULT_CACHE_DIR
 from .render import RENDERED_SINCE, RenderStats, start_render
@@ -117,7 +117,9 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
             return result
         selected = replace(corpus, cards=cards)
         times = {cid: clock.stamp(t, RENDERED_SINCE) for cid, t in card_times(selected, clock).items()}
-        note_type_time = clock.stamp(tree_time(options.templates_dir, clock, TEMPLATE_FILES), RENDERED_SINCE)
+        # The templates carry topics.yaml's lang, so the note type is as new as the newer of the two.
+        lang_time = value_time(Path(corpus.root) / TOPICS_FILE, lambda raw: lang_from_bytes(Path(TOPICS_FILE), raw), clock)
+        note_type_time = clock.stamp(max(tree_time(options.templates_dir, clock, TEMPLATE_FILES), lang_time), RENDERED_SINCE)
         result.warnings += history_warnings(selected)
         lap("history")
         rendered, result.render_stats = pending.result()
@@ -125,6 +127,7 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
     finally:
         if pending is not None:
             pending.close()  # a failed check (or Ctrl-C) cancels rendering not yet started
+    note_type = with_lang(note_type, corpus.lang)
     live, gone = rendered[:len(cards)], rendered[len(cards):]
     shipped_retired = [(retired_notice(item, r.retired_at), clock.stamp(r.retired_at, RENDERED_SINCE))
                        for item, r in zip(gone, retired)]
