@@ -12,7 +12,7 @@ from .errors import InputError, Problem, UsageError
 from .history import Clock, card_times, history_warnings, tree_time
 from .loader import read_corpus, slugify
 from .model import Corpus
-from .notetype import DEFAULT_TEMPLATES, TEMPLATE_FILES, load_note_type
+from .notetype import DEFAULT_TEMPLATES, TEMPLATE_FILES, load_note_types
 from .output import write_all_atomically
 from .cache import DEFAULT_ROOT as DEFAULT_CACHE_DIR
 from .render import RENDERED_SINCE, RenderStats, start_render
@@ -62,15 +62,18 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
     timings: dict[str, float] = {}
     lap = _stopwatch(timings)
     corpus, problems = read_corpus(options.cards_dir)
-    note_type = None
+    note_types = {}
     try:
-        note_type = load_note_type(options.templates_dir)
+        # The cloze templates are needed (and checked) only when the corpus has cloze cards.
+        note_types = load_note_types(options.templates_dir, tuple(dict.fromkeys(["qa", *(c.kind for c in corpus.cards)])))
     except InputError as exc:
         problems += exc.problems
     lap("load")
     if problems:
-        # Still compare the valid cards' questions, so one run reports every problem there is.
-        problems += duplicate_problems(corpus, options.cache_dir)[0] if corpus.cards else []
+        # Still check the valid cards (duplicate questions, cloze placement), so one run reports every problem there is.
+        if corpus.cards:
+            problems += duplicate_problems(corpus, options.cache_dir)[0]
+            problems += render_problems(corpus, _render_cache(options, clock))
         raise InputError(problems)
     cards = select_cards(corpus, list(options.tags))
     output = default_output(options, corpus)
@@ -93,6 +96,9 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
             counts[name] = counts.get(name, 0) + 1
         result = BuildResult(corpus=corpus, deck_counts=counts, warnings=[*corpus.warnings, *warnings], timings=timings)
         if pending is None:
+            found = render_problems(replace(corpus, cards=cards), _render_cache(options, clock))
+            if found:
+                raise InputError(found)
             return result
         selected = replace(corpus, cards=cards)
         times = {cid: clock.stamp(t, RENDERED_SINCE) for cid, t in card_times(selected, clock).items()}
@@ -104,13 +110,13 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
     finally:
         if pending is not None:
             pending.close()  # a failed check (or Ctrl-C) cancels rendering not yet started
-    plan = assemble(corpus, rendered, note_type, times, note_type_time)
+    plan = assemble(corpus, rendered, note_types, times, note_type_time)
     lap("assemble")
     outputs = [(output, lambda tmp: write_apkg(plan, tmp))]
     if options.html is not None:
         from .preview import render_preview  # only builds that ask for a preview pay for it
 
-        page = render_preview(selected, rendered, note_type)
+        page = render_preview(selected, rendered, note_types)
         outputs.append((Path(options.html), lambda tmp: tmp.write_text(page, encoding="utf-8")))
         result.html = Path(options.html)
     # Package and preview land together or not at all.
@@ -144,6 +150,22 @@ def _for_stage(progress: Progress | None, stage: str) -> Callable[[int, int], No
     if progress is None:
         return None
     return lambda done, total: progress(stage, done, total)
+
+
+def render_problems(corpus: Corpus, cache=None) -> list[Problem]:
+    """Problems only rendering finds (where a cloze deletion's markers can go, whether a
+    'recall: list' answer has a list): ``--check`` and failed loads render the cloze cards for them."""
+    cards = [card for card in corpus.cards if card.kind == "cloze"]
+    if not cards:
+        return []
+    pending = start_render(corpus, cards, cache=cache)
+    try:
+        pending.result()
+    except InputError as exc:
+        return exc.problems
+    finally:
+        pending.close()
+    return []
 
 
 def duplicate_problems(corpus: Corpus, cache_dir: Path | None = None) -> tuple[list[Problem], list[Problem]]:
