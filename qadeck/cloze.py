@@ -329,8 +329,16 @@ def reveal(html: str, number: int, question: bool) -> str:
         if n != number:
             out.append(f'<span class="cloze-inactive" data-ordinal="{n}">{body}</span>')
         elif question:
-            out.append(f'<span class="cloze" data-ordinal="{n}">[{hint or "..."}]</span>')
+            out.append(f'<span class="cloze" data-cloze="{_attribute(body)}" data-ordinal="{n}">[{hint or "..."}]</span>')
         else:
             out.append(f'<span class="cloze" data-ordinal="{n}">{body}</span>')
     out.append(html[pos:])
     return "".join(out)
+
+
+def _attribute(text: str) -> str:
+    """An attribute value escaped as Anki escapes ``data-cloze``: ASCII letters and digits and
+    non-ASCII characters as they are, ``&<>"`` by name, any other ASCII character as ``&#xHH;``."""
+    named = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+    return "".join(c if (c.isascii() and c.isalnum()) or not c.isascii() else named.get(c, f"&#x{ord(c):02X};")
+                   for c in text)

@@ -175,5 +175,7 @@ def duplicate_problems(corpus: Corpus, cache_dir: Path | None = None) -> tuple[l
     """
     from .cache import similar_pairs
 
-    pairs = similar_pairs([card.question for card in corpus.cards], cache_dir)
+    # A cloze card asks its prompt plus the text around the blanks: cloze cards may share a prompt.
+    asked = [card.question if card.kind == "qa" else f"{card.question}\n{card.cloze or card.answer}" for card in corpus.cards]
+    pairs = similar_pairs(asked, cache_dir)
     return duplicate_questions(corpus.cards, pairs=pairs)

@@ -242,3 +242,16 @@ def test_bad_markers_are_input_errors_with_file_and_line(tmp_path, monkeypatch, 
     expected = (BAD / "expected.txt").read_text(encoding="utf-8").splitlines()
     assert err == expected
     assert not (tmp_path / "out.apkg").exists() and not (tmp_path / "dist").exists()
+
+
+def test_cloze_cards_may_share_a_prompt(corpus: Path, tmp_path: Path, capsys):
+    (corpus / "same.yaml").write_text(
+        "cards:\n"
+        "  - id: fill-a\n    question: 补全代码\n    cloze: 'x = {{c1::np.zeros(3)}}'\n    topics: [training]\n"
+        "  - id: fill-b\n    question: 补全代码\n    cloze: '训练时用 {{c1::model.train()}} 打开 dropout'\n    topics: [training]\n"
+        "  - id: fill-c\n    question: 补全代码\n    cloze: '训练时用 {{c1::model.train()}} 打开 dropout'\n    topics: [training]\n",
+        encoding="utf-8")
+    assert run_cli("--cards", str(corpus), "--check") == 2
+    err = capsys.readouterr().err
+    assert "card 'fill-c': duplicate question: same as card 'fill-b'" in err
+    assert "fill-a" not in err
