@@ -17,6 +17,7 @@ from . import htmltree
 
 # Anki's marker syntax: lowercase c, a number, "::"; "}}" closes the innermost open deletion.
 _TOKEN = re.compile(r"\{\{c(\d+)::|\}\}|::")
+_SOURCE_TOKEN = re.compile(r"\{\{c(\d+)::|\}\}|::|`+")
 MARKER = re.compile(r"\{\{c\d+::")
 # Placeholders: U+E000 <index> U+E001 opens deletion <index>, U+E000 <index> U+E002 closes it.
 _PH_OPEN, _PH_MARK, _PH_CLOSE = "\ue000", "\ue001", "\ue002"
@@ -51,12 +52,25 @@ class ClozeProblem:
     message: str
 
 
-def scan(text: str) -> tuple[list[Deletion], list[ClozeProblem]]:
-    """The deletions of ``text`` in source order, and every problem with them."""
+def scan(text: str, source: bool = True) -> tuple[list[Deletion], list[ClozeProblem]]:
+    """The deletions of ``text`` in order, and every problem with them.
+
+    ``source``: ``text`` is Markdown, in which code that starts inside a deletion (`…` on one line,
+    or a fenced block) is that deletion's text: a "}}" or "::" there neither ends it nor starts a
+    hint (the rendered HTML keeps them apart for Anki). Otherwise ``text`` is read exactly as Anki
+    reads a field.
+    """
     stack: list[list] = []  # [number, start, text_start, hint_start]
     found: list[Deletion] = []
     problems: list[ClozeProblem] = []
-    for match in _TOKEN.finditer(text):
+    tokens = _SOURCE_TOKEN if source else _TOKEN
+    pos = 0
+    while (match := tokens.search(text, pos)) is not None:
+        pos = match.end()
+        if match.group(0).startswith("`"):
+            if stack:
+                pos = _after_code(text, match)
+            continue
         if match.group(1) is not None:
             if stack and stack[-1][3] is not None:
                 problems.append(ClozeProblem(match.start(), "a deletion cannot start inside another one's hint"))
@@ -84,9 +98,21 @@ def scan(text: str) -> tuple[list[Deletion], list[ClozeProblem]]:
     return found, problems
 
 
-def numbers(text: str) -> list[int]:
-    """The distinct deletion numbers of ``text`` (one card each), ascending."""
-    return sorted({d.number for d in scan(text)[0]})
+def _after_code(text: str, opening: re.Match) -> int:
+    """Where the code that ``opening`` (a run of backticks) starts ends; its own end if it is no code."""
+    run, start, end = opening.group(0), opening.start(), opening.end()
+    line_start = text.rfind("\n", 0, start) + 1
+    if len(run) >= 3 and not text[line_start:start].strip():  # a fence: up to the closing fence line
+        closing = re.compile(rf"^[ \t]*{run}`*[ \t]*$", re.M).search(text, text.find("\n", end) + 1 or len(text))
+    else:  # a code span, closed by the same run on the same line
+        line_end = text.find("\n", end)
+        closing = re.compile(rf"(?<!`){run}(?!`)").search(text, end, len(text) if line_end < 0 else line_end)
+    return closing.end() if closing is not None else end
+
+
+def numbers(html: str) -> list[int]:
+    """The distinct deletion numbers of a field (one card each, as Anki counts them), ascending."""
+    return sorted({d.number for d in scan(html, source=False)[0]})
 
 
 @dataclass(frozen=True)
@@ -143,6 +169,10 @@ def restore(html: str, protected: Protected, guard) -> str:
             raise PlacementError(offset, f"'{marker}…' sits where no text can be hidden (a link address, an image "
                                          "or an HTML attribute); put the deletion around the whole link or image")
         _balance(*pair, offset, marker)
+        siblings = pair[0].parent.children
+        # Markdown can make "}}" or "::" that were not in the source ("}\}"): keep Anki's reading ours.
+        siblings[siblings.index(pair[0]) + 1:siblings.index(pair[1])] = _split_anki_syntax(
+            siblings[siblings.index(pair[0]) + 1:siblings.index(pair[1])], pair[0].parent)
     hints = [guard(c[:-2]) + "}}" for c in protected.closings]
 
     def text_of(node: _Placeholder) -> str:
@@ -272,25 +302,29 @@ def recall_list(html: str) -> str:
         raise NoListError("'recall: list' needs an answer that is a Markdown list ('- item' lines; "
                           "after a paragraph, leave a blank line before the list)")
     for number, li in enumerate(items, 1):
-        _split_anki_syntax(li)
+        li.children = _split_anki_syntax(li.children, li)
         li.children.insert(0, f"{{{{c{number}::")
         li.children.append("}}")
     return htmltree.serialize(root)
 
 
-def _split_anki_syntax(element: htmltree.Element) -> None:
-    children = []
-    for child in element.children:
-        if isinstance(child, str):
-            parts = _ANKI_SYNTAX.split(child)
-            for i, part in enumerate(parts):
+def _split_anki_syntax(nodes: list, parent: htmltree.Element) -> list:
+    """``nodes`` (inside one deletion) with every "}}" and "::" kept apart: in text by an empty
+    element, in attributes by a character reference (same value, but not Anki's syntax)."""
+    out: list = []
+    for node in nodes:
+        if isinstance(node, str):
+            for i, part in enumerate(_ANKI_SYNTAX.split(node)):
                 if i:
-                    children.append(htmltree.Element("span", "<span>", element))
-                children.append(part)
+                    out.append(htmltree.Element("span", "<span>", parent))
+                out.append(part)
+        elif isinstance(node, htmltree.Element):
+            node.start = node.start.replace("::", ":&#58;").replace("}}", "}&#125;")
+            node.children = _split_anki_syntax(node.children, node)
+            out.append(node)
         else:
-            _split_anki_syntax(child)
-            children.append(child)
-    element.children = children
+            out.append(node)  # a nested deletion's marker
+    return out
 
 
 # ---------------------------------------------------------------------------------------------

@@ -255,3 +255,58 @@ def test_cloze_cards_may_share_a_prompt(corpus: Path, tmp_path: Path, capsys):
     err = capsys.readouterr().err
     assert "card 'fill-c': duplicate question: same as card 'fill-b'" in err
     assert "fill-a" not in err
+
+
+CROSSING = """cards:
+  - id: crossing
+    question: 跨越格式
+    cloze: |
+      第一行没问题 {{c2::完整}}。
+
+      {{c1::一半 **加粗}} 一半**
+    topics: [training]
+"""
+
+
+@pytest.mark.parametrize("args", [["--check"], ["--jobs", "2"]], ids=["check", "parallel"])
+def test_a_deletion_that_cannot_be_placed_is_found_by_check_and_by_parallel_builds(corpus, tmp_path, capsys, args):
+    (corpus / "crossing.yaml").write_text(CROSSING, encoding="utf-8")
+    out = tmp_path / "out.apkg"
+    assert run_cli("--cards", str(corpus), "-o", str(out), "--no-cache", *args) == 2
+    err = capsys.readouterr().err
+    assert f"{corpus / 'crossing.yaml'}:7: card 'crossing': '{{{{c1::…' starts and ends in different parts" in err
+    assert not out.exists()
+
+
+def test_anki_reads_each_deletion_as_written():
+    """Text Markdown turns into "}}" or "::" (escapes) must not end a deletion or start a hint in Anki."""
+    from qadeck.cloze import numbers, scan
+    from qadeck.markdown_render import MarkdownRenderer
+    from qadeck.render import render_markdown_fields
+
+    html = render_markdown_fields(MarkdownRenderer(), ("cloze", "", r"{{c1::a}\}b}} {{c2::`x::y`::hint}}", ""))[1]
+    deletions, problems = scan(html)
+    assert not problems and numbers(html) == [1, 2]
+    assert [html[d.text_start:d.text_end] for d in deletions] == ["a}<span></span>}b", "<code>x:<span></span>:y</code>"]
+    assert html[deletions[1].hint_start:deletions[1].end] == "::hint}}"
+
+
+def test_code_with_anki_syntax_inside_a_deletion_reads_as_written(corpus: Path, tmp_path: Path):
+    source = (FIXTURES / "render" / "cloze-anki-syntax.md").read_text(encoding="utf-8")
+    body = "".join(f"      {line}\n" if line else "\n" for line in source.splitlines())
+    (corpus / "syntax.yaml").write_text(f"cards:\n  - id: syntax\n    question: 代码里的双冒号和右花括号\n    cloze: |\n{body}"
+                                        "    topics: [training]\n", encoding="utf-8")
+    out = tmp_path / "s.apkg"
+    assert run_cli("--cards", str(corpus), "-o", str(out)) == 0
+    col, _ = fresh_import(tmp_path, out)
+    col.close()
+    col = open_collection(tmp_path / "collection.anki2")
+    try:
+        cards = sides(col, "syntax")
+        assert sorted(cards) == [0, 1, 2, 3]
+        active = [[text.strip() for text in cards[o][1].active] for o in range(4)]
+        assert active == [["std::vector"], ['d = {"a": {}}'], ['config = {"optim": {"lr": 1e-3}}'], ["np.zeros(3)"]]
+        assert cards[1][0].active == ["[字典]"]
+        assert "std::cout 不影响" in cards[3][0].all_text
+    finally:
+        col.close()
