@@ -15,12 +15,13 @@ DECK_SEPARATOR = "::"
 
 @dataclass(frozen=True)
 class NotePlan:
-    card_id: str  # the GUID is derived from this alone
+    card_id: str  # the GUID is derived from this and the kind alone
     fields: tuple[str, ...]
     tags: tuple[str, ...]
     deck_id: int
     mtime: int
     position: int  # new-card order: the corpus order
+    kind: str = "qa"  # the note type: "qa" or "cloze"
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,15 @@ class DeckPlan:
 
 
 @dataclass(frozen=True)
-class PackagePlan:
+class NoteTypePlan:
     note_type: NoteType
     note_type_id: int
-    note_type_mtime: int
+    mtime: int
+
+
+@dataclass(frozen=True)
+class PackagePlan:
+    note_types: dict[str, NoteTypePlan]  # kind -> the note type its notes use
     decks: tuple[DeckPlan, ...]
     notes: tuple[NotePlan, ...]
     timestamp: int  # package creation time: the newest of all times, so builds are reproducible
@@ -63,10 +69,11 @@ def note_tags(rendered: RenderedCard) -> tuple[str, ...]:
     return tuple(dict.fromkeys(tags))
 
 
-def assemble(corpus: Corpus, rendered: list[RenderedCard], note_type: NoteType,
+def assemble(corpus: Corpus, rendered: list[RenderedCard], note_types: dict[str, NoteType],
              times: dict[str, int], note_type_mtime: int,
              retired: Sequence[tuple[RenderedCard, int]] = (), descriptions: dict[str, str] | None = None) -> PackagePlan:
-    """``retired``: (rendered retired card, its time) shipped after the live ones; ``descriptions``:
+    """``note_types``: kind -> note type (``load_note_types``); only the kinds in use go in the package.
+    ``retired``: (rendered retired card, its time) shipped after the live ones; ``descriptions``:
     deck name -> sanitised HTML description."""
     descriptions = descriptions or {}
     decks: dict[str, DeckPlan] = {}
@@ -81,19 +88,20 @@ def assemble(corpus: Corpus, rendered: list[RenderedCard], note_type: NoteType,
         card = item.card
         name = deck_name(corpus, card.primary_topic) if card.topics else corpus.deck
         deck = decks.setdefault(name, _deck(name, descriptions))
+        kind = card.kind
         notes.append(NotePlan(
             card_id=card.id,
-            fields=tuple(item.fields[name] for name in note_type.fields),
+            fields=tuple(item.fields[name] for name in note_types[kind].fields),
             tags=note_tags(item) + extra_tags,
             deck_id=deck.deck_id,
             mtime=mtime,
             position=position,
+            kind=kind,
         ))
+    used = {"qa"} | {n.kind for n in notes}
     timestamp = max([note_type_mtime, *(n.mtime for n in notes)])
     return PackagePlan(
-        note_type=note_type,
-        note_type_id=stable_id(note_type.key),
-        note_type_mtime=note_type_mtime,
+        note_types={kind: NoteTypePlan(nt, stable_id(nt.key), note_type_mtime) for kind, nt in note_types.items() if kind in used},
         decks=tuple(decks.values()),
         notes=tuple(notes),
         timestamp=timestamp,

@@ -51,6 +51,8 @@ def fingerprint(card: Card, topic_names: dict[str, str]) -> str:
     content = [card.id, card.question, card.answer, card.explanation, list(card.topics), list(card.tags),
                card.source.title, card.source.origin, card.source_slug,
                [topic_names.get(t, "") for t in card.topics]]
+    if card.kind == "cloze":  # only then, so a Q&A card's fingerprint is what older builds computed
+        content += [card.cloze, card.recall]
     return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
 
 

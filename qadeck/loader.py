@@ -9,6 +9,7 @@ import difflib
 import re
 from pathlib import Path
 
+from . import cloze
 from .errors import InputError, Location, Problem
 from .lint_rules import LintSettings, read_card_lint, read_settings
 from .model import Card, Corpus, Source, Topic
@@ -370,6 +371,26 @@ def _load_card(path, index, raw, item_line, source, file_slug, topics, problems)
     elif recall and has_cloze:
         bad("recall", "'recall' goes with 'answer'; a cloze card already marks its deletions", label)
 
+    def at(key: str, offset: int) -> Location:  # the file line of texts[key][offset]
+        first = raw.block_lines.get(key)
+        return Location(path, first + texts[key].count("\n", 0, offset) if first else raw.key_lines.get(key, line))
+
+    for key, value in (*texts.items(), ("explanation", explanation)):
+        reserved = next((c for c in cloze.RESERVED if c in value), None)
+        if reserved:
+            problems.append(Problem(at(key, value.index(reserved)), f"'{key}' contains U+{ord(reserved):04X}, a "
+                                    "private-use character qadeck reserves for cloze markers; remove it", label))
+    if has_cloze and texts["cloze"].strip():
+        deletions, found = cloze.scan(texts["cloze"])
+        for item in found:
+            problems.append(Problem(at("cloze", item.offset), item.message, label))
+        if not deletions and not found:
+            bad("cloze", "'cloze' has no deletion: mark the text to hide as {{c1::text}}", label)
+    if recall == "list" and cloze.MARKER.search(texts["answer"]):
+        problems.append(Problem(at("answer", cloze.MARKER.search(texts["answer"]).start()),
+                                "'recall: list' makes the deletions itself (one per list item); "
+                                "to mark them by hand, use 'cloze:' instead of 'answer:'", label))
+
     card_topics = _string_list(raw, "topics", bad, label)
     if "topics" not in raw:
         bad("topics", f"missing 'topics': list at least one of {', '.join(topics) or 'the topics in topics.yaml'}", label)
@@ -408,6 +429,7 @@ def _load_card(path, index, raw, item_line, source, file_slug, topics, problems)
         recall=recall or "",
         key_lines=tuple((str(k), n) for k, n in raw.key_lines.items()),
         lint=card_lint,
+        block_lines=tuple((str(k), n) for k, n in raw.block_lines.items()),
     )
 
 

@@ -14,8 +14,13 @@ import markdown
 from markdown.inlinepatterns import HTML_RE, HtmlInlineProcessor
 from markdown.treeprocessors import Treeprocessor
 from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.token import Token
+from pygments.util import ClassNotFound
 
+from .cloze import PLACEHOLDER
 from .sanitize import TAGS
+from .tex import MathExtension
 
 EXTENSIONS = ["fenced_code", "codehilite", "tables", "sane_lists"]
 _FORMATTERS: dict[str, HtmlFormatter] = {}
@@ -82,8 +87,54 @@ def _html_formatter(**options) -> HtmlFormatter:
     key = repr(sorted(options.items()))
     formatter = _FORMATTERS.get(key)
     if formatter is None:
-        formatter = _FORMATTERS[key] = LineFormatter(**options)
+        formatter = _FORMATTERS[key] = _ClozeAwareFormatter(**options)
     return formatter
+
+
+class _ClozeAwareFormatter(LineFormatter):
+    """Highlights code that holds cloze placeholders as if they were not there (one line per element).
+
+    The placeholders would split tokens or lex as errors; so the code is lexed again without
+    them, and each goes back in as a token of its own, outside every token's <span>. A deletion
+    then encloses whole token spans and the code keeps its colours on both sides of the card.
+    """
+
+    def __init__(self, **options):
+        super().__init__(**options)
+        self._lang = str(options.get("lang_str") or "").removeprefix("language-")
+
+    def format(self, tokensource, outfile):
+        tokens = list(tokensource)
+        text = "".join(value for _, value in tokens)
+        if "\ue000" not in text:
+            return super().format(tokens, outfile)
+        marks, clean, pos = [], [], 0
+        for match in PLACEHOLDER.finditer(text):
+            clean.append(text[pos:match.start()])
+            marks.append((sum(map(len, clean)), match.group(0)))
+            pos = match.end()
+        clean.append(text[pos:])
+        try:
+            lexer = get_lexer_by_name(self._lang or "text")
+        except ClassNotFound:
+            lexer = get_lexer_by_name("text")
+        return super().format(_with_marks(lexer.get_tokens_unprocessed("".join(clean)), marks), outfile)
+
+
+def _with_marks(tokens, marks):
+    """Split ``(index, type, value)`` tokens at each mark's offset and put the mark there as text."""
+    marks = list(marks)
+    for index, ttype, value in tokens:
+        while marks and marks[0][0] < index + len(value):
+            at = max(marks[0][0] - index, 0)
+            if at:
+                yield ttype, value[:at]
+            yield Token.Text, marks.pop(0)[1]
+            index, value = index + at, value[at:]
+        if value:
+            yield ttype, value
+    for _, mark in marks:
+        yield Token.Text, mark
 
 
 EXTENSION_CONFIGS = {"codehilite": {"css_class": "codehilite", "guess_lang": False, "pygments_formatter": _html_formatter}}
@@ -122,7 +173,7 @@ class MarkdownRenderer:
     """One reusable Markdown converter (building one costs more than converting a field)."""
 
     def __init__(self) -> None:
-        self._md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+        self._md = markdown.Markdown(extensions=[*EXTENSIONS, MathExtension()], extension_configs=EXTENSION_CONFIGS)
         # Block-level raw HTML would bypass the inline rule above; treat it as text instead.
         self._md.preprocessors.deregister("html_block")
         self._md.inlinePatterns.register(_SafeInlineHtml(HTML_RE, self._md), "html", 90)

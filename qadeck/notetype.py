@@ -20,10 +20,21 @@ NOTE_TYPE_NAME = "qadeck Q&A"
 NOTE_TYPE_KEY = "qadeck-note-type-v1"
 FIELDS = ("Question", "Answer", "Explanation", "Source", "Topics", "Id")
 TEMPLATE_NAME = "Q&A"
+# The cloze note type (Anki's cloze kind: one card per deletion number in {{cloze:Text}}).
+CLOZE_NOTE_TYPE_NAME = "qadeck Cloze"
+CLOZE_NOTE_TYPE_KEY = "qadeck-cloze-note-type-v1"
+CLOZE_FIELDS = ("Question", "Text", "Explanation", "Source", "Topics", "Id")
+CLOZE_TEMPLATE_NAME = "Cloze"
+CLOZE_FIELD = "Text"
 # Fields Anki itself offers to every template (the preview fills them in as Anki would).
 SPECIAL_FIELDS = ("Tags", "Type", "Deck", "Subdeck", "Card", "CardFlag")
 
-TEMPLATE_FILES = ("front.html", "back.html", "card.css", "pygments.yaml")
+TEMPLATE_FILES = ("front.html", "back.html", "cloze_front.html", "cloze_back.html", "card.css", "pygments.yaml")
+# kind -> (name, key, fields, template name, front file, back file)
+_KINDS = {
+    "qa": (NOTE_TYPE_NAME, NOTE_TYPE_KEY, FIELDS, TEMPLATE_NAME, "front.html", "back.html"),
+    "cloze": (CLOZE_NOTE_TYPE_NAME, CLOZE_NOTE_TYPE_KEY, CLOZE_FIELDS, CLOZE_TEMPLATE_NAME, "cloze_front.html", "cloze_back.html"),
+}
 # The templates shipped inside the package (a wheel); in a checkout, the repository's templates/.
 _PACKAGED = Path(__file__).resolve().parent / "templates"
 DEFAULT_TEMPLATES = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parent.parent / "templates"
@@ -45,23 +56,35 @@ class NoteType:
     front: str
     back: str
     css: str
+    kind: str = "qa"  # "qa" or "cloze" (Anki's cloze note type)
 
 
 def load_note_type(templates_dir: Path = DEFAULT_TEMPLATES) -> NoteType:
-    """Read ``templates/``; raises InputError naming every missing file or bad setting."""
+    """The Q&A note type from ``templates/``; raises InputError naming every missing file or bad setting."""
+    return load_note_types(templates_dir, ("qa",))["qa"]
+
+
+def load_note_types(templates_dir: Path = DEFAULT_TEMPLATES, kinds=("qa", "cloze")) -> dict[str, NoteType]:
+    """kind -> note type, for each of ``kinds``; raises InputError naming every problem in ``templates/``."""
     from .yamlread import read_yaml
 
     templates_dir = Path(templates_dir)
     problems: list[Problem] = []
     texts = {}
-    for name in ("front.html", "back.html", "card.css"):
+    files = [name for kind in kinds for name in _KINDS[kind][4:]]
+    for name in (*files, "card.css"):
         path = templates_dir / name
         try:
             texts[name] = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(Location(path), f"cannot read the note type template: {getattr(exc, 'strerror', None) or exc}"))
-    for name in ("front.html", "back.html"):
-        problems.extend(_unknown_fields(templates_dir / name, texts.get(name, ""), allow_front_side=name == "back.html"))
+    for kind in kinds:
+        fields, front, back = _KINDS[kind][2], _KINDS[kind][4], _KINDS[kind][5]
+        for name in (front, back):
+            problems.extend(_unknown_fields(templates_dir / name, texts.get(name, ""), fields, allow_front_side=name == back))
+        if kind == "cloze" and front in texts and f"{{{{cloze:{CLOZE_FIELD}}}}}" not in texts[front]:
+            problems.append(Problem(Location(templates_dir / front), f"must show {{{{cloze:{CLOZE_FIELD}}}}}: "
+                                                                      "Anki makes a cloze note's cards from it"))
     styles_path = templates_dir / "pygments.yaml"
     styles, found = (None, [Problem(Location(styles_path), "missing: name the light and dark code styles")]) \
         if not styles_path.is_file() else read_yaml(styles_path)
@@ -77,15 +100,12 @@ def load_note_type(templates_dir: Path = DEFAULT_TEMPLATES) -> NoteType:
                 problems.append(Problem(Location(styles_path, 1), str(exc).removeprefix("pygments.yaml: ")))
     if problems:
         raise InputError(problems)
-    return NoteType(
-        name=NOTE_TYPE_NAME,
-        key=NOTE_TYPE_KEY,
-        fields=FIELDS,
-        template_name=TEMPLATE_NAME,
-        front=texts["front.html"],
-        back=texts["back.html"],
-        css=texts["card.css"] + "\n" + code_line_css() + css,
-    )
+    types = {}
+    for kind in kinds:
+        name, key, fields, template_name, front, back = _KINDS[kind]
+        types[kind] = NoteType(name=name, key=key, fields=fields, template_name=template_name, front=texts[front],
+                               back=texts[back], css=texts["card.css"] + "\n" + code_line_css() + css, kind=kind)
+    return types
 
 
 def code_line_css() -> str:
@@ -108,14 +128,14 @@ def with_lang(note_type: NoteType, lang: str) -> NoteType:
     return replace(note_type, front=wrap(note_type.front), back=wrap(note_type.back))
 
 
-def _unknown_fields(path: Path, text: str, allow_front_side: bool) -> list[Problem]:
+def _unknown_fields(path: Path, text: str, fields: tuple[str, ...], allow_front_side: bool) -> list[Problem]:
     """Anki shows an error on every card whose template names a field the note type lacks."""
-    known = set(FIELDS) | set(SPECIAL_FIELDS) | ({"FrontSide"} if allow_front_side else set())
+    known = set(fields) | set(SPECIAL_FIELDS) | ({"FrontSide"} if allow_front_side else set())
     problems = []
     for lineno, line in enumerate(text.splitlines(), 1):
         for name in re.findall(r"{{\s*[#/^]?\s*(?:[\w-]+:)*([^{}:]+?)\s*}}", line):
             if name not in known:
-                problems.append(Problem(Location(path, lineno), f"unknown field '{{{{{name}}}}}'; fields: {', '.join(FIELDS)}"))
+                problems.append(Problem(Location(path, lineno), f"unknown field '{{{{{name}}}}}'; fields: {', '.join(fields)}"))
     return problems
 
 

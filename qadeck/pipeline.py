@@ -15,7 +15,7 @@ from .ledger import ledger_text, read_ledger, retired_for, retired_notice, updat
 from .loader import LEDGER_FILE, TOPICS_FILE, lang_from_bytes, read_corpus, slugify
 from .lint import LintReport, lint_corpus
 from .model import Corpus
-from .notetype import DEFAULT_TEMPLATES, TEMPLATE_FILES, load_note_type, with_lang
+from .notetype import DEFAULT_TEMPLATES, TEMPLATE_FILES, load_note_types, with_lang
 from .output import write_all_atomically
 from .cache import DEFAULT_ROOT as DEFAULT_CACHE_DIR
 from .render import RENDERED_SINCE, RenderStats, start_render
@@ -74,9 +74,10 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
     corpus, problems = read_corpus(options.cards_dir)
     ledger, found = read_ledger(options.cards_dir)
     problems += found
-    note_type = None
+    note_types = {}
     try:
-        note_type = load_note_type(options.templates_dir)
+        # The cloze templates are needed (and checked) only when the corpus has cloze cards.
+        note_types = load_note_types(options.templates_dir, tuple(dict.fromkeys(["qa", *(c.kind for c in corpus.cards)])))
     except InputError as exc:
         problems += exc.problems
     lap("load")
@@ -85,8 +86,10 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
     problems += [finding.as_problem() for finding in lint.errors]
     lap("lint")
     if problems:
-        # Still compare the valid cards' questions, so one run reports every problem there is.
-        problems += duplicate_problems(corpus, options.cache_dir)[0] if corpus.cards else []
+        # Still check the valid cards (duplicate questions, cloze placement), so one run reports every problem there is.
+        if corpus.cards:
+            problems += duplicate_problems(corpus, options.cache_dir)[0]
+            problems += render_problems(corpus, _render_cache(options, clock))
         raise InputError(problems)
     cards = select_cards(corpus, list(options.tags))
     output = default_output(options, corpus)
@@ -114,6 +117,9 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
                              retired=len(retired), changes=changes_since(corpus, ledger, options.changes_since),
                              lint_warnings=len(lint.warnings))
         if pending is None:
+            found = render_problems(replace(corpus, cards=cards), _render_cache(options, clock))
+            if found:
+                raise InputError(found)
             return result
         selected = replace(corpus, cards=cards)
         times = {cid: clock.stamp(t, RENDERED_SINCE) for cid, t in card_times(selected, clock).items()}
@@ -127,11 +133,11 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
     finally:
         if pending is not None:
             pending.close()  # a failed check (or Ctrl-C) cancels rendering not yet started
-    note_type = with_lang(note_type, corpus.lang)
+    note_types = {kind: with_lang(nt, corpus.lang) for kind, nt in note_types.items()}
     live, gone = rendered[:len(cards)], rendered[len(cards):]
     shipped_retired = [(retired_notice(item, r.retired_at), clock.stamp(r.retired_at, RENDERED_SINCE))
                        for item, r in zip(gone, retired)]
-    plan = assemble(corpus, live, note_type, times, note_type_time, shipped_retired,
+    plan = assemble(corpus, live, note_types, times, note_type_time, shipped_retired,
                     deck_descriptions(corpus, result.changes))
     lap("assemble")
     result.plan = plan
@@ -144,7 +150,7 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
     if options.html is not None:
         from .preview import render_preview  # only builds that ask for a preview pay for it
 
-        page = render_preview(selected, live, note_type)
+        page = render_preview(selected, live, note_types)
         outputs.append((Path(options.html), lambda tmp: tmp.write_text(page, encoding="utf-8")))
         result.html = Path(options.html)
     # Package and preview land together or not at all.
@@ -180,6 +186,22 @@ def _for_stage(progress: Progress | None, stage: str) -> Callable[[int, int], No
     return lambda done, total: progress(stage, done, total)
 
 
+def render_problems(corpus: Corpus, cache=None) -> list[Problem]:
+    """Problems only rendering finds (where a cloze deletion's markers can go, whether a
+    'recall: list' answer has a list): ``--check`` and failed loads render the cloze cards for them."""
+    cards = [card for card in corpus.cards if card.kind == "cloze"]
+    if not cards:
+        return []
+    pending = start_render(corpus, cards, cache=cache)
+    try:
+        pending.result()
+    except InputError as exc:
+        return exc.problems
+    finally:
+        pending.close()
+    return []
+
+
 def duplicate_problems(corpus: Corpus, cache_dir: Path | None = None) -> tuple[list[Problem], list[Problem]]:
     """Corpus-wide checks beyond one card: (errors: duplicate questions, warnings: near-duplicates).
 
@@ -187,5 +209,7 @@ def duplicate_problems(corpus: Corpus, cache_dir: Path | None = None) -> tuple[l
     """
     from .cache import similar_pairs
 
-    pairs = similar_pairs([card.question for card in corpus.cards], cache_dir)
+    # A cloze card asks its prompt plus the text around the blanks: cloze cards may share a prompt.
+    asked = [card.question if card.kind == "qa" else f"{card.question}\n{card.cloze or card.answer}" for card in corpus.cards]
+    pairs = similar_pairs(asked, cache_dir)
     return duplicate_questions(corpus.cards, pairs=pairs)

@@ -49,6 +49,29 @@ STRESS_CARDS = textwrap.dedent("""\
           ```
         explanation: 长链接 https://example.org/?q=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa 也要折行。
         topics: [training]
+      - id: stress-cloze
+        question: 补全：注意力的计算与一个很长的标识符
+        cloze: |
+          核心是 {{c1::自注意力 self-attention}}，标识符 {{c2::`torch_distributed_elastic_multiprocessing_errors_ChildFailedError`}}。
+
+          ```python
+          scores = {{c3::query_states @ key_states.transpose(-2, -1) / math.sqrt(self.head_dim_for_attention_scaling)}}  # 缩放
+          weights = softmax(scores)
+          ```
+
+          | 方法 | 作用 |
+          |---|---|
+          | 量化 | {{c1::浮点参数转为整数以节省显存}} |
+        explanation: 复杂度是 $O(n^2)$。
+        topics: [training]
+      - id: stress-recall
+        question: 列表回忆：迁移学习的步骤？
+        recall: list
+        answer: |
+          1. 获取一个**预训练**模型。
+          2. 冻结预训练模型的权重，只训练最后几层 `model.layers[-2:].requires_grad_(True)`。
+          3. 用新数据集训练并评估。
+        topics: [training]
     """)
 
 # Words in table cells that the layout split over two lines. A word is a run of Latin letters and
@@ -175,6 +198,13 @@ def test_corpus_exercises_the_checks(anki_sides):
     assert any('class="qa-table"' in html and "FP32" in html and "格式" in html for _, _, html in anki_sides)
     assert all(html.startswith("<style>") and ".nightMode .codehilite" in html for _, _, html in anki_sides)
     assert any(card_id == "stress-long-text" for card_id, _, _ in anki_sides)
+    # Cloze cards: every card's front has its blank, every back shows the deletion filled in.
+    for card_id in ("stress-cloze", "stress-recall"):
+        fronts = [html for cid, side, html in anki_sides if cid == card_id and side == "question"]
+        backs = [html for cid, side, html in anki_sides if cid == card_id and side == "answer"]
+        assert len(fronts) == len(backs) == 3
+        assert all('class="cloze"' in html and "[...]" in html for html in fronts)
+        assert all('class="cloze"' in html and "[...]" not in html for html in backs)
 
 
 def _open_page(browser, width: int, height: int):

@@ -182,3 +182,33 @@ def test_linked_card_is_not_hidden_under_the_header(browser, corpus: Path, tmp_p
             assert top <= header + 24 or at_end, f"{card_id}: card top {top} far below the header ({header})"
     finally:
         page.close()
+
+
+def test_cloze_cards_match_what_anki_renders(corpus: Path, tmp_path: Path):
+    """Each card of a cloze note is its own item: the front with its blank, the back filled in."""
+    import shutil
+
+    from conftest import FIXTURES
+
+    shutil.copy(FIXTURES / "cloze" / "cloze.yaml", corpus / "cloze.yaml")
+    page, apkg = build(corpus, tmp_path)
+    col, _ = fresh_import(tmp_path, apkg)
+    col.close()
+    col = open_collection(tmp_path / "collection.anki2")
+    try:
+        checked = 0
+        for cid in col.find_cards('"note:qadeck Cloze"'):
+            card = col.get_card(cid)
+            anchor = f'{card.note()["Id"]}-c{card.ord + 1}'
+            article = re.search(rf'<article class="pv-item" id="card-{re.escape(anchor)}".*?</article>', page, re.S)
+            assert article, anchor
+            front, back = STYLE.sub("", card.question()), STYLE.sub("", card.answer())
+            assert "[...]" in front or "[大 O]" in front
+            assert f'<div class="card pv-face">{front}</div>' in article.group(0), f"{anchor} front differs from Anki"
+            assert f'<div class="card pv-face">{back}</div>' in article.group(0), f"{anchor} back differs from Anki"
+            checked += 1
+        assert checked == 6
+        assert page.count('<article class="pv-item"') == len(FIXTURE_IDS) + 6
+        assert f"{len(FIXTURE_IDS) + 6} / {len(FIXTURE_IDS) + 6}" in page
+    finally:
+        col.close()

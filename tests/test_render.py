@@ -14,12 +14,6 @@ from qadeck.render import render_markdown_fields, source_html
 GOLDEN = Path(__file__).parent / "fixtures" / "render"
 
 
-@pytest.mark.parametrize("name", sorted(p.stem for p in GOLDEN.glob("*.md")))
-def test_golden_html(name):
-    (html,) = render_markdown_fields(MarkdownRenderer(), [(GOLDEN / f"{name}.md").read_text(encoding="utf-8")])
-    assert html == (GOLDEN / f"{name}.html").read_text(encoding="utf-8")
-
-
 @pytest.mark.parametrize("line, width", [("x", 0), ("    x", 4), ("\tx", 4), ("  \tx", 4), ("    \t  x", 10), ("", 0)])
 def test_indent_width(line, width):
     assert indent_width(line) == width
