@@ -24,6 +24,7 @@ class Topic:
     key: str
     name: str
     keywords: tuple[str, ...] = ()
+    description: str = ""  # Markdown, becomes the subdeck's description
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,7 @@ class Corpus:
     root: object = None  # pathlib.Path of the corpus directory
     topics_location: Location | None = None
     warnings: tuple = ()  # Problems worth a look that do not stop the build (e.g. ignored files)
+    description: str = ""  # Markdown, becomes the top deck's description
 
 
 @dataclass(frozen=True)
