@@ -17,7 +17,6 @@ from pathlib import Path
 
 import yaml
 
-from .assemble import RETIRED_TAG  # noqa: F401  (re-exported: the tag learners search for)
 from .errors import Location, Problem
 from .loader import LEDGER_FILE
 from .model import Card, Corpus, RenderedCard, Source

@@ -1,5 +1,5 @@
-"""Rendered HTML, checked against golden files: code lines in their own elements with their
-indentation width (for the hanging indent), tables in a scroll wrapper, the source by title."""
+"""Rendered HTML pieces: code line indentation widths and the source line (the golden field HTML of
+tests/fixtures/render/ is checked in test_math.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,11 +7,10 @@ from pathlib import Path
 import pytest
 
 from qadeck.errors import Location
-from qadeck.markdown_render import MarkdownRenderer, indent_width
+from qadeck.markdown_render import indent_width
 from qadeck.model import Card, Source
-from qadeck.render import render_markdown_fields, source_html
+from qadeck.render import source_html
 
-GOLDEN = Path(__file__).parent / "fixtures" / "render"
 
 
 @pytest.mark.parametrize("line, width", [("x", 0), ("    x", 4), ("\tx", 4), ("  \tx", 4), ("    \t  x", 10), ("", 0)])
