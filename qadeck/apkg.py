@@ -70,8 +70,10 @@ def _card_ords(model: genanki.Model):
     return card_ords
 
 
-def guid_for(card_id: str) -> str:
-    return genanki.guid_for(card_id)
+def guid_for(card_id: str, kind: str = "qa") -> str:
+    """A note's GUID: from its card id alone for Q&A notes; other kinds add theirs, so a card whose
+    kind changes becomes a new note instead of being skipped by Anki as a note-type conflict."""
+    return genanki.guid_for(card_id) if kind == "qa" else genanki.guid_for(f"{card_id}:{kind}")
 
 
 def write_apkg(plan: PackagePlan, path: Path) -> None:

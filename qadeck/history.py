@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .loader import TOPICS_FILE, cards_from_bytes, topic_names_from_bytes
+from .loader import LEDGER_FILE, TOPICS_FILE, cards_from_bytes, topic_names_from_bytes
 from .errors import Location, Problem, UsageError
 from .model import Card, Corpus
 
@@ -125,12 +125,82 @@ def _git_card_times(repo: Path, root: Path, current: dict[str, str]) -> dict[str
     return times
 
 
+def last_versions(root: Path, wanted: set[tuple[str, str]], now: int) -> dict[tuple[str, str], tuple[int, Card]]:
+    """(card id, kind) -> (when it was removed, its last version) for cards git still remembers.
+
+    Removed from the working tree only: "now". Otherwise the commit that removed it (first parent).
+    """
+    repo = _git_toplevel(Path(root))
+    if repo is None or not wanted:
+        return {}
+    rel = _rel(repo, Path(root))
+    commits = _commits(repo, rel)
+    if not commits:
+        return {}
+    state = _tree_at(repo, commits[0][0], rel)
+    reader = _BlobReader(repo)
+    found: dict[tuple[str, str], tuple[int, Card]] = {}
+    removed_at = now
+    try:
+        for sha, stamp, changes in commits:
+            for path, blob in sorted(state.items()):
+                if path.endswith(".yaml") and path.rsplit("/", 1)[-1] not in (TOPICS_FILE, LEDGER_FILE):
+                    for card in reader.cards(path, blob):
+                        key = (card.id, card.kind)
+                        if key in wanted and key not in found:
+                            found[key] = (removed_at, card)
+            if len(found) == len(wanted):
+                break
+            removed_at = stamp  # older states lost the card in this commit
+            for path, old_blob in changes:
+                if old_blob == _NULL_SHA:
+                    state.pop(path, None)
+                else:
+                    state[path] = old_blob
+    finally:
+        reader.close()
+    return found
+
+
+def newest_tag(root: Path) -> str | None:
+    """The newest tag reachable from HEAD, or None (no repository, no tag)."""
+    repo = _git_toplevel(Path(root))
+    if repo is None:
+        return None
+    try:
+        return _git(repo, "describe", "--tags", "--abbrev=0", "HEAD").strip() or None
+    except subprocess.CalledProcessError:
+        return None
+
+
+def cards_at(root: Path, ref: str) -> list[Card] | None:
+    """The corpus's cards as they were at ``ref`` (None: no repository or no such ref)."""
+    repo = _git_toplevel(Path(root))
+    if repo is None:
+        return None
+    try:
+        sha = _git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
+    except subprocess.CalledProcessError:
+        return None
+    rel = _rel(repo, Path(root))
+    reader = _BlobReader(repo)
+    try:
+        cards = []
+        for path, blob in sorted(_tree_at(repo, sha, rel).items()):
+            if path.endswith(".yaml") and path.rsplit("/", 1)[-1] not in (TOPICS_FILE, LEDGER_FILE):
+                cards.extend(reader.cards(path, blob))
+        return cards
+    finally:
+        reader.close()
+
+
 def _fingerprints(reader: "_BlobReader", state: dict[str, str], rel: str) -> dict[str, str]:
     topics_path = f"{rel}/{TOPICS_FILE}" if rel else TOPICS_FILE
     names = reader.topic_names(topics_path, state.get(topics_path))
     prints: dict[str, str] = {}
     for path, blob in sorted(state.items()):
-        if path == topics_path or not path.endswith(".yaml") or "/" in path[len(rel) + 1 if rel else 0:]:
+        if path == topics_path or not path.endswith(".yaml") or "/" in path[len(rel) + 1 if rel else 0:] \
+                or path.rsplit("/", 1)[-1] == LEDGER_FILE:
             continue
         for card in reader.cards(path, blob):
             prints.setdefault(card.id, fingerprint(card, names))

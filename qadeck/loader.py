@@ -10,17 +10,19 @@ import re
 from pathlib import Path
 
 from .errors import InputError, Location, Problem
+from .lint_rules import LintSettings, read_card_lint, read_settings
 from .model import Card, Corpus, Source, Topic
 from .yamlread import LinedDict, read_yaml
 
 TOPICS_FILE = "topics.yaml"
+LEDGER_FILE = "ledger.yaml"  # written by the build (qadeck/ledger.py), not a card file
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-CARD_KEYS = ("id", "question", "answer", "cloze", "recall", "explanation", "topics", "tags", "distinct_from")
+CARD_KEYS = ("id", "question", "answer", "cloze", "recall", "explanation", "topics", "tags", "distinct_from", "lint")
 RECALL_MODES = ("list",)
 FILE_KEYS = ("source", "cards")
 SOURCE_KEYS = ("title", "origin", "slug")
-TOPICS_KEYS = ("deck", "slug", "topics")
-TOPIC_KEYS = ("name", "keywords")
+TOPICS_KEYS = ("deck", "slug", "description", "topics", "lint")
+TOPIC_KEYS = ("name", "keywords", "description")
 
 
 def load_corpus(cards_dir: Path) -> Corpus:
@@ -37,10 +39,10 @@ def read_corpus(cards_dir: Path) -> tuple[Corpus, list[Problem]]:
     problems: list[Problem] = []
     if not cards_dir.is_dir():
         return Corpus("", "deck", {}, (), cards_dir), [Problem(Location(cards_dir), "corpus directory not found")]
-    deck, slug, topics, topics_loc = _load_topics(cards_dir / TOPICS_FILE, problems)
+    deck, slug, topics, topics_loc, description, lint = _load_topics(cards_dir / TOPICS_FILE, problems)
     cards: list[Card] = []
     seen: dict[str, Card] = {}
-    files = sorted(p for p in cards_dir.glob("*.yaml") if p.name != TOPICS_FILE)
+    files = sorted(p for p in cards_dir.glob("*.yaml") if p.name not in (TOPICS_FILE, LEDGER_FILE))
     for path in files:
         for card in _load_card_file(path, topics, problems):
             if card.id in seen:
@@ -54,8 +56,8 @@ def read_corpus(cards_dir: Path) -> tuple[Corpus, list[Problem]]:
                 problems.append(Problem(card.location, f"distinct_from names unknown card '{other}'", card.id))
     if not cards and not problems:
         problems.append(Problem(Location(cards_dir), "no cards found: add cards to a *.yaml file (see README, 'Corpus format')"))
-    corpus = Corpus(deck=deck, slug=slug, topics=topics, cards=tuple(cards), root=cards_dir,
-                    topics_location=topics_loc, warnings=tuple(_ignored_files(cards_dir)))
+    corpus = Corpus(deck=deck, slug=slug, topics=topics, cards=tuple(cards), root=cards_dir, description=description,
+                    topics_location=topics_loc, warnings=tuple(_ignored_files(cards_dir)), lint=lint)
     return corpus, problems
 
 
@@ -129,7 +131,7 @@ def _text(value) -> str | None:
 
 
 def _load_topics(path: Path, problems: list[Problem]):
-    empty = ("", "deck", {}, Location(path))
+    empty = ("", "deck", {}, Location(path), "", LintSettings())
     if not path.is_file():
         problems.append(Problem(Location(path), "missing: the corpus needs a topics.yaml with 'deck:' and 'topics:'"))
         return empty
@@ -141,6 +143,7 @@ def _load_topics(path: Path, problems: list[Problem]):
         problems.append(Problem(Location(path, 1), "must be a mapping with 'deck:' and 'topics:'"))
         return empty
     _check_keys(data, TOPICS_KEYS, path, problems, "topics.yaml")
+    lint = read_settings(data.get("lint"), path, data.key_lines.get("lint", data.line), problems)
     deck = data.get("deck")
     if not isinstance(deck, str) or not deck.strip():
         problems.append(Problem(Location(path, data.key_lines.get("deck", data.line)), "'deck' must be the non-empty root deck name"))
@@ -149,6 +152,7 @@ def _load_topics(path: Path, problems: list[Problem]):
         problems.append(Problem(Location(path, data.key_lines.get("deck", data.line)),
                                 "'deck' has an empty part around '::' or a control character ('A::B' nests B under A)"))
     deck = "::".join(part.strip() for part in deck.split("::"))
+    description = _description(data, path, problems, "the deck")
     slug = data.get("slug")
     if slug is None:
         slug = slugify(deck)
@@ -160,7 +164,7 @@ def _load_topics(path: Path, problems: list[Problem]):
     topics_line = data.key_lines.get("topics", data.line)
     if not isinstance(raw_topics, LinedDict) or not raw_topics:
         problems.append(Problem(Location(path, topics_line), "'topics' must map each topic key to {name: ...}"))
-        return deck, slug, topics, Location(path, data.line)
+        return deck, slug, topics, Location(path, data.line), description, lint
     for key, line in raw_topics.duplicate_keys:
         problems.append(Problem(Location(path, line), f"topic '{key}' is defined twice"))
     for key, spec in raw_topics.items():
@@ -188,8 +192,24 @@ def _load_topics(path: Path, problems: list[Problem]):
             problems.append(Problem(Location(path, spec.key_lines.get("name", line)),
                                     f"topic '{key}' has the same subdeck name as topic '{clash.key}' ('{name}'; Anki ignores case)"))
             continue
-        topics[key] = Topic(key=key, name=name, keywords=tuple(keywords))
-    return deck, slug, topics, Location(path, data.line)
+        topics[key] = Topic(key=key, name=name, keywords=tuple(keywords),
+                            description=_description(spec, path, problems, f"topic '{key}'"))
+    return deck, slug, topics, Location(path, data.line), description, lint
+
+
+def _description(data: LinedDict, path: Path, problems: list[Problem], what: str) -> str:
+    """A deck description: short Markdown, shown on the deck's overview screen in Anki."""
+    value = data.get("description", "")
+    if value is None or value == "":
+        return ""
+    line = data.key_lines.get("description", data.line)
+    if not isinstance(value, str):
+        problems.append(Problem(Location(path, line), f"the description of {what} must be text (Markdown)"))
+        return ""
+    if _control_char(value):
+        problems.append(Problem(Location(path, line), f"the description of {what} contains the control character {_control_char(value)}"))
+        return ""
+    return value.strip()
 
 
 def cards_from_bytes(path: Path, raw: bytes) -> list[Card]:
@@ -324,6 +344,8 @@ def _load_card(path, index, raw, item_line, source, file_slug, topics, problems)
         if not ID_RE.match(other):
             bad("distinct_from", f"distinct_from: '{other}' is not a card id", label)
 
+    card_lint = read_card_lint(raw.get("lint"), path, raw.key_lines.get("lint", line), label, problems)
+
     if len(problems) > before or card_id is None:
         return None
     return Card(
@@ -340,6 +362,7 @@ def _load_card(path, index, raw, item_line, source, file_slug, topics, problems)
         cloze=texts["cloze"],
         recall=recall or "",
         key_lines=tuple((str(k), n) for k, n in raw.key_lines.items()),
+        lint=card_lint,
     )
 
 

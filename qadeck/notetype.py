@@ -22,7 +22,15 @@ TEMPLATE_NAME = "Q&A"
 SPECIAL_FIELDS = ("Tags", "Type", "Deck", "Subdeck", "Card", "CardFlag")
 
 TEMPLATE_FILES = ("front.html", "back.html", "card.css", "pygments.yaml")
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# The templates shipped inside the package (a wheel); in a checkout, the repository's templates/.
+_PACKAGED = Path(__file__).resolve().parent / "templates"
+DEFAULT_TEMPLATES = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parent.parent / "templates"
+
+
+def project_templates(cards_dir: Path) -> Path:
+    """The corpus project's own ``templates/`` (beside its cards folder) when it has one, else qadeck's."""
+    own = Path(cards_dir).resolve().parent / "templates"
+    return own if own.is_dir() else DEFAULT_TEMPLATES
 NIGHT_SELECTORS = (".nightMode", ".night_mode")
 
 

@@ -141,7 +141,7 @@ def test_tags_matching_nothing(cwd, corpus, capsys):
 def test_unknown_tag_lists_known_ones(cwd, corpus, capsys):
     assert run_cli("--cards", "cards", "--tags", "hardwear") == 2
     err = capsys.readouterr().err
-    assert "unknown tag(s) 'hardwear'" in err
+    assert "unknown tag(s) for --tags: 'hardwear' (did you mean 'hardware'?)" in err
     for known in ("hardware", "training", "security", "compression", "pruning", "quantization", "efficiency"):
         assert known in err
     assert_nothing_written(cwd)
