@@ -229,6 +229,11 @@ def test_cache_serves_unchanged_cards(cards, tmp_path):
     assert third.analysed == 1
     assert [str(f) for f in third.findings] == [l for l in EXPECTED.splitlines() if "'vague-en'" not in l]
     assert run_cli("lint", "--cards", str(cards), "--no-cache") == 0
+    topics = cards / "topics.yaml"
+    topics.write_text(topics.read_text(encoding="utf-8").replace("long_answer: 40", "long_answer: 55"), encoding="utf-8")
+    fourth = lint_corpus(load_corpus(cards), cache_dir=cache)  # thresholds apply after the cache
+    assert fourth.analysed == 0
+    assert "'long-answer': QD101" not in "\n".join(map(str, fourth.findings))
 
 
 def test_moving_a_card_moves_its_findings_even_from_the_cache(cards, tmp_path):
