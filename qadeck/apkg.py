@@ -14,7 +14,9 @@ from pathlib import Path
 
 import genanki
 
+from . import cloze
 from .assemble import NotePlan, PackagePlan
+from .notetype import CLOZE_FIELD
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -61,7 +63,11 @@ class _Note:
 
 
 def _card_ords(model: genanki.Model):
-    """fields -> the card ords a note gets, as genanki.Note computes them from the model's ``req``."""
+    """fields -> the card ords a note gets, as genanki.Note computes them: from the model's ``req``,
+    or for a cloze note type one per distinct deletion number (ord = number - 1)."""
+    if model.model_type == genanki.Model.CLOZE:
+        index = [f["name"] for f in model.fields].index(CLOZE_FIELD)
+        return lambda fields: [number - 1 for number in cloze.numbers(fields[index])]
     req = [(ord_, {"any": any, "all": all}[mode], tuple(fields)) for ord_, mode, fields in model._req]
 
     def card_ords(fields: list[str]) -> list[int]:
@@ -70,24 +76,31 @@ def _card_ords(model: genanki.Model):
     return card_ords
 
 
-def guid_for(card_id: str) -> str:
-    return genanki.guid_for(card_id)
+def guid_for(card_id: str, kind: str = "qa") -> str:
+    """A note's GUID. Q&A notes keep the GUID of the card id alone (what existing collections hold);
+    cloze notes add their kind, so a card that changes kind arrives as a new note instead of being
+    skipped by Anki (it skips a note whose GUID exists under another note type)."""
+    return genanki.guid_for(card_id) if kind == "qa" else genanki.guid_for(card_id, kind)
 
 
 def write_apkg(plan: PackagePlan, path: Path) -> None:
     """Write ``plan`` to ``path`` (the caller makes the write atomic)."""
-    nt = plan.note_type
-    model = _Model(
-        plan.note_type_id,
-        nt.name,
-        fields=[{"name": name} for name in nt.fields],
-        templates=[{"name": nt.template_name, "qfmt": nt.front, "afmt": nt.back}],
-        css=nt.css,
-        mtime=plan.note_type_mtime,
-    )
+    models = {}
+    for kind, nt_plan in plan.note_types.items():
+        nt = nt_plan.note_type
+        model = _Model(
+            nt_plan.note_type_id,
+            nt.name,
+            fields=[{"name": name} for name in nt.fields],
+            templates=[{"name": nt.template_name, "qfmt": nt.front, "afmt": nt.back}],
+            css=nt.css,
+            model_type=genanki.Model.CLOZE if kind == "cloze" else genanki.Model.FRONT_BACK,
+            mtime=nt_plan.mtime,
+        )
+        models[kind] = (model, _card_ords(model))
     decks = {d.deck_id: genanki.Deck(d.deck_id, d.name, d.description) for d in plan.decks}
-    card_ords = _card_ords(model)
     for note in plan.notes:
+        model, card_ords = models[note.kind]
         decks[note.deck_id].add_note(_make_note(model, note, card_ords))
     package = genanki.Package(list(decks.values()))
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as out:
@@ -116,7 +129,7 @@ def _collection_bytes(package: genanki.Package, timestamp: int) -> bytes:
 
 
 def _make_note(model: _Model, note: NotePlan, card_ords) -> _Note:
-    return _Note(model, list(note.fields), list(note.tags), guid_for(note.card_id), note.position, note.mtime, card_ords)
+    return _Note(model, list(note.fields), list(note.tags), guid_for(note.card_id, note.kind), note.position, note.mtime, card_ords)
 
 
 def _add(out: zipfile.ZipFile, name: str, data: bytes) -> None:

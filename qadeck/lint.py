@@ -30,9 +30,6 @@ PYTHON_LANGS = ("python", "py", "python3", "py3")
 
 # Python-Markdown's own fence pattern: the linter sees exactly the code blocks the card renders.
 FENCE_RE = FencedBlockPreprocessor.FENCED_BLOCK_RE
-# Anki's cloze marker {{cN::text}} / {{cN::text::hint}}; innermost first, text up to the first '::'.
-_NO_OPEN = r"(?:(?!\{\{c\d+::).)"
-CLOZE_RE = re.compile(r"\{\{c\d+::(" + _NO_OPEN + r"*?)(?:::" + _NO_OPEN + r"*?)?\}\}", re.S)
 
 # Han characters (and kana, hangul) count one each; a run of other letters or digits is one word.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003ffff"
@@ -278,18 +275,24 @@ def judge(hits: list[list], settings: LintSettings) -> list[list]:
 
 
 def strip_cloze(text: str, deletions: list[str] | None = None) -> str:
-    """``{{c1::x::hint}}`` -> ``x`` (line breaks kept); each deletion's text goes to ``deletions``."""
-    while "{{c" in text:
-        def keep(match: re.Match) -> str:
-            if deletions is not None:
-                deletions.append(match.group(1))
-            return match.group(1)
+    """``{{c1::x::hint}}`` -> ``x``, read as the build reads markers (code inside a deletion may hold
+    ``}}`` and ``::``); each deletion's text goes to ``deletions``."""
+    if "{{c" not in text:
+        return text
+    from .cloze import scan
 
-        stripped = CLOZE_RE.sub(keep, text)
-        if stripped == text:
-            break
-        text = stripped
-    return text
+    found, _problems = scan(text)  # bad markers are the build's errors, reported there
+    parts, pos = [], 0
+    for d in sorted(found, key=lambda d: d.start):
+        if d.start < pos:  # inside a deletion already kept
+            continue
+        inner = strip_cloze(text[d.text_start:d.text_end])  # Anki nests deletions
+        if deletions is not None:
+            deletions.append(inner)
+        parts += [text[pos:d.start], inner]
+        pos = d.end
+    parts.append(text[pos:])
+    return "".join(parts)
 
 
 def without_code(text: str) -> str:

@@ -191,7 +191,7 @@ def test_build_prints_the_warning_count_and_how_to_see_them(cards, capsys, tmp_p
     for extra in (["--check"], ["-o", "out.apkg"]):
         capsys.readouterr()
         assert run_cli("--cards", "my deck", *extra) == 0
-        assert "lint: 16 warning(s); run: python build.py lint --cards 'my deck'" in capsys.readouterr().err.splitlines()
+        assert "lint: 16 warning(s); run: qadeck lint --cards 'my deck'" in capsys.readouterr().err.splitlines()
     assert (tmp_path / "out.apkg").is_file()
 
 
