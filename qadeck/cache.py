@@ -10,12 +10,18 @@ version, library versions, Markdown/sanitiser configuration, Pygments styles): a
 change the HTML changes every key. An entry holds the sanitised HTML of the card's Markdown fields
 and the day it was last used.
 
-A bucket file is ``MAGIC + CRC-32 + length + payload`` with a marshal payload. A file whose
-checksum, length or shape is wrong is ignored (its cards are re-rendered, the file replaced), never
-trusted. Files are only ever replaced whole (temp file + rename), so a concurrent build sees the
+A bucket file is ``MAGIC + length + MAC + payload`` with a marshal payload. The MAC is keyed
+BLAKE2b with a secret kept outside the project (``$XDG_CACHE_HOME/qadeck/cache-key``, else
+``~/.cache/qadeck/cache-key``, mode 0600, made on first use). Only this user's qadeck, which stores
+nothing but sanitiser output, can write a file that verifies; a file written by anyone else (a
+cache committed to the corpus repository, a crafted or damaged file) is ignored: its cards are
+re-rendered and the file replaced, so cached HTML cannot bypass the sanitiser. Sanitising again
+on the way out was measured at ~0.2-0.3 ms per card, as much as the rest of a warm rebuild's work
+per card; the MAC costs microseconds. A file whose length, MAC or shape is wrong is never unmarshalled. Files are only ever replaced whole (temp file + rename), so a concurrent build sees the
 old or the new bucket, never half of one; when two builds add to the same bucket at once, the last
 rename wins and the other's entries are simply rendered again next time. Reading 256 buckets costs
-far less than 10,000 small files would (measured: ~0.25 s for 10,000 cards, most of it decoding).
+far less than 10,000 small files would (measured: ~0.25 s for 10,000 cards, most of it decoding);
+one SQLite file was measured too and took twice as long (see README, Performance).
 When a bucket is rewritten, entries the build did not use and that were last written more than
 :data:`KEEP_DAYS` ago are dropped; generations nobody wrote to for as long are deleted.
 
@@ -24,24 +30,26 @@ The cache never fails a build: if it cannot be read or written, the build render
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import marshal
+import os
 import shutil
 import struct
 import sys
 import time
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Collection, Iterable, Sequence
 
 from .output import write_atomically
 
-FORMAT = 1
-MAGIC = b"QDKC\x01\n"
-HEADER = struct.Struct("<IQ")  # CRC-32 and length of the payload that follows
+FORMAT = 2
+MAGIC = b"QDKC\x02\n"
+HEADER = struct.Struct("<Q16s")  # length of the payload that follows, and its MAC
 KEEP_DAYS = 30
 DEFAULT_ROOT = Path(".cache") / "qadeck"
+KEY_FILE = Path("qadeck") / "cache-key"
 
 Fields = tuple  # tuple[str, ...]: the rendered Markdown fields of one card
 
@@ -76,26 +84,69 @@ def render_context(templates_dir: Path | None) -> bytes:
     return json.dumps(context, sort_keys=True).encode()
 
 
-def frame(payload: bytes) -> bytes:
-    """A cache file's bytes: magic, checksum and length, then ``payload``."""
-    return MAGIC + HEADER.pack(zlib.crc32(payload), len(payload)) + payload
+def secret_path() -> Path:
+    """Where this user's cache key lives: outside any project, so no corpus can ship one."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / KEY_FILE
 
 
-def unframe(blob: bytes) -> bytes | None:
-    """The payload of a cache file's bytes, or None unless it is whole and its checksum matches."""
+def load_secret() -> tuple[bytes, str]:
+    """(this user's cache key, why it could not be stored or "").
+
+    Made on first use from ``os.urandom``. When it cannot be stored, a key for this run only is
+    returned: the cache then verifies nothing an earlier build wrote, which costs time only.
+    """
+    path = secret_path()
+    try:
+        data = path.read_bytes()
+        if len(data) == 32:
+            return data, ""
+    except OSError:
+        pass
+    fresh = os.urandom(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(fresh)
+        return fresh, ""
+    except FileExistsError:  # another build made it meanwhile, or it is not a key
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return fresh, f"{path}: {exc.strerror or exc}"
+        return (data, "") if len(data) == 32 else (fresh, f"{path}: not a cache key; delete it")
+    except OSError as exc:
+        return fresh, f"{path}: {exc.strerror or exc}"
+
+
+def _mac(secret: bytes, payload: bytes) -> bytes:
+    return hashlib.blake2b(payload, key=secret, digest_size=16).digest()
+
+
+def frame(payload: bytes, secret: bytes) -> bytes:
+    """A cache file's bytes: magic, length and MAC, then ``payload``."""
+    return MAGIC + HEADER.pack(len(payload), _mac(secret, payload)) + payload
+
+
+def unframe(blob: bytes, secret: bytes) -> bytes | None:
+    """The payload of a cache file's bytes, or None unless it is whole and its MAC verifies."""
     start = len(MAGIC) + HEADER.size
     if len(blob) < start or not blob.startswith(MAGIC):
         return None
-    crc, length = HEADER.unpack_from(blob, len(MAGIC))
+    length, mac = HEADER.unpack_from(blob, len(MAGIC))
     payload = blob[start:]
-    if len(payload) != length or zlib.crc32(payload) != crc:
+    if len(payload) != length or not hmac.compare_digest(_mac(secret, payload), mac):
         return None
     return payload
 
 
-def load_framed(blob: bytes):
-    """The marshalled value inside a cache file's bytes, or None when it is damaged in any way."""
-    payload = unframe(blob)
+def load_framed(blob: bytes, secret: bytes):
+    """The marshalled value inside a cache file's bytes, or None unless it verifies.
+
+    marshal is not safe against crafted input; only bytes this user's qadeck wrote get to it.
+    """
+    payload = unframe(blob, secret)
     if payload is None:
         return None
     try:
@@ -108,7 +159,7 @@ def load_framed(blob: bytes):
 class CacheStats:
     hits: int = 0
     misses: int = 0
-    damaged: int = 0  # bucket files ignored because their checksum or shape was wrong
+    damaged: int = 0  # bucket files ignored because their MAC or shape was wrong
     written: int = 0  # bucket files written
     error: str = ""  # why the cache could not be written, if it could not
 
@@ -116,7 +167,12 @@ class CacheStats:
 class RenderCache:
     """Rendered fields by content key; see the module docstring for the layout and guarantees."""
 
-    def __init__(self, root: Path, context: bytes, now: float | None = None, arity: int = 3):
+    def __init__(self, root: Path, context: bytes, now: float | None = None, arity: int = 3,
+                 secret: bytes | None = None):
+        self.stats = CacheStats()
+        if secret is None:
+            secret, self.stats.error = load_secret()
+        self.secret = secret
         self.root = Path(root)
         self.dir = self.root / f"render-v{FORMAT}-py{sys.version_info[0]}{sys.version_info[1]}"
         self._salt = hashlib.blake2b(context, digest_size=32).digest()
@@ -125,7 +181,6 @@ class RenderCache:
         self._buckets: dict[str, dict[bytes, tuple[int, Fields]]] = {}
         self._damaged: set[str] = set()
         self._used: set[bytes] = set()
-        self.stats = CacheStats()
 
     def key(self, sources: Sequence[str]) -> bytes:
         """The content key of one card's Markdown sources (length-prefixed, so unambiguous)."""
@@ -196,7 +251,7 @@ class RenderCache:
         return entries
 
     def _decode(self, blob: bytes) -> dict[bytes, tuple[int, Fields]] | None:
-        entries = load_framed(blob)
+        entries = load_framed(blob, self.secret)
         if not isinstance(entries, dict):
             return None
         arity = self._arity
@@ -211,7 +266,7 @@ class RenderCache:
         if not entries:
             path.unlink(missing_ok=True)
             return
-        blob = frame(marshal.dumps(entries))
+        blob = frame(marshal.dumps(entries), self.secret)
         write_atomically(path, lambda tmp: tmp.write_bytes(blob))
         self.stats.written += 1
 
@@ -235,13 +290,14 @@ class ResultCache:
 
     KEEP_FILES = 8
 
-    def __init__(self, root: Path, name: str):
+    def __init__(self, root: Path, name: str, secret: bytes):
         self.dir = Path(root) / f"{name}-v{FORMAT}-py{sys.version_info[0]}{sys.version_info[1]}"
+        self.secret = secret
 
     def get(self, key: bytes, valid) -> object | None:
         """The value stored under ``key`` if it is intact and ``valid(value)``; else None."""
         try:
-            value = load_framed((self.dir / f"{key.hex()}.pack").read_bytes())
+            value = load_framed((self.dir / f"{key.hex()}.pack").read_bytes(), self.secret)
         except OSError:
             return None
         return value if value is not None and valid(value) else None
@@ -249,7 +305,7 @@ class ResultCache:
     def put(self, key: bytes, value) -> None:
         payload = marshal.dumps(value)
         try:
-            write_atomically(self.dir / f"{key.hex()}.pack", lambda tmp: tmp.write_bytes(frame(payload)))
+            write_atomically(self.dir / f"{key.hex()}.pack", lambda tmp: tmp.write_bytes(frame(payload, self.secret)))
             files = sorted(self.dir.glob("*.pack"), key=lambda p: p.stat().st_mtime, reverse=True)
             for old in files[self.KEEP_FILES:]:
                 old.unlink(missing_ok=True)
@@ -257,28 +313,32 @@ class ResultCache:
             pass  # a cache that cannot be written only costs time
 
 
-def similar_pairs(questions: Sequence[str], root: Path | None):
-    """similarity.similar_pairs(questions), remembered under ``root`` (None: not remembered).
+def similar_pairs(questions: Sequence[str], cache: RenderCache | None, distinct: Collection[tuple[int, int]] = ()):
+    """The build's near-duplicate search (similarity.similar_pairs, each question's
+    similarity.NEIGHBOURS closest), remembered beside ``cache`` (None: not remembered).
 
-    The near-duplicate check compares every question with the corpus (seconds at 10,000 cards);
-    its result depends only on the questions and the similarity code, so an edit to an answer,
-    tags or topics reuses it.
+    Its result depends only on the questions, the reviewed pairs and the similarity code, so an
+    edit to an answer, tags or topics reuses it.
     """
     from . import similarity
 
-    if root is None:
-        return similarity.similar_pairs(questions)
+    def search():
+        return similarity.similar_pairs(questions, top=similarity.NEIGHBOURS, distinct=distinct)
+
+    if cache is None:
+        return search()
     try:
         code = Path(similarity.__file__).read_bytes()
     except (OSError, TypeError):
-        return similarity.similar_pairs(questions)
-    digest = hashlib.blake2b(code + repr(similarity.NEAR_THRESHOLD).encode(), digest_size=20)
+        return search()
+    digest = hashlib.blake2b(code, digest_size=20)
+    digest.update(repr((similarity.NEAR_THRESHOLD, similarity.NEIGHBOURS, sorted(distinct))).encode())
     for text in questions:
         data = text.encode("utf-8", "surrogatepass")
         digest.update(len(data).to_bytes(8, "little"))
         digest.update(data)
     key = digest.digest()
-    store = ResultCache(root, "pairs")
+    store = ResultCache(cache.root, "pairs", cache.secret)
     count = len(questions)
 
     def valid(value) -> bool:
@@ -289,6 +349,6 @@ def similar_pairs(questions: Sequence[str], root: Path | None):
     stored = store.get(key, valid)
     if stored is not None:
         return [similarity.Pair(*v) for v in stored]
-    pairs = similarity.similar_pairs(questions)
+    pairs = search()
     store.put(key, [(p.first, p.second, float(p.score), bool(p.exact)) for p in pairs])
     return pairs

@@ -13,6 +13,7 @@ from .notetype import DEFAULT_TEMPLATES
 from .pipeline import DEFAULT_CACHE_DIR, BuildOptions, BuildResult, build
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
+NEAR_DUPLICATES_SHOWN = 20  # a paraphrasing corpus can have thousands; the first ones say what to do
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-cache", action="store_true", help="render every card again; neither read nor write the render cache")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, metavar="DIR", help="render cache (default: .cache/qadeck/)")
     parser.add_argument("--jobs", type=_positive, metavar="N", help="render with N processes (default: the cores, when there is enough to render)")
+    parser.add_argument("--all-duplicates", action="store_true",
+                        help=f"print every near-duplicate warning (default: the first {NEAR_DUPLICATES_SHOWN})")
     parser.add_argument("-v", "--verbose", action="store_true", help="print how long each stage took (on stderr)")
     return parser
 
@@ -88,6 +91,13 @@ def _build(args: argparse.Namespace) -> int:
         print(_timing_line(result), file=sys.stderr)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    near = result.near_duplicates
+    shown = near if args.all_duplicates else near[:NEAR_DUPLICATES_SHOWN]
+    for warning in shown:
+        print(f"warning: {warning}", file=sys.stderr)
+    if len(near) > len(shown):
+        print(f"warning: … and {len(near) - len(shown)} more near-duplicate question(s); "
+              "`build.py --check --all-duplicates` lists them", file=sys.stderr)
     _print_summary(result)
     return EXIT_OK
 

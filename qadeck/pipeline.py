@@ -17,7 +17,7 @@ from .output import write_all_atomically
 from .cache import DEFAULT_ROOT as DEFAULT_CACHE_DIR
 from .render import RENDERED_SINCE, RenderStats, start_render
 from .select import select_cards
-from .similarity import duplicate_questions
+from .similarity import acknowledged_pairs, duplicate_questions
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class BuildResult:
     size: int = 0
     html: Path | None = None
     warnings: list[Problem] = field(default_factory=list)
+    near_duplicates: list[Problem] = field(default_factory=list)  # warnings too; may be many, so kept apart
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, in build order
     render_stats: RenderStats | None = None
 
@@ -68,9 +69,10 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
     except InputError as exc:
         problems += exc.problems
     lap("load")
+    cache = _cache(options, clock)
     if problems:
         # Still compare the valid cards' questions, so one run reports every problem there is.
-        problems += duplicate_problems(corpus, options.cache_dir)[0] if corpus.cards else []
+        problems += duplicate_problems(corpus, cache)[0] if corpus.cards else []
         raise InputError(problems)
     cards = select_cards(corpus, list(options.tags))
     output = default_output(options, corpus)
@@ -80,10 +82,10 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
     # Rendering starts here (in worker processes when it is big enough), so the checks and the
     # history walk below run alongside it; "render" times the cache look-up and the wait after them.
     pending = None if options.check_only else start_render(
-        corpus, cards, cache=_render_cache(options, clock), jobs=options.jobs, progress=_for_stage(progress, "render"))
+        corpus, cards, cache=cache, jobs=options.jobs, progress=_for_stage(progress, "render"))
     lap("render")
     try:
-        errors, warnings = duplicate_problems(corpus, options.cache_dir)
+        errors, warnings = duplicate_problems(corpus, cache)
         if errors:
             raise InputError(errors)
         lap("check")
@@ -91,7 +93,8 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
         for card in cards:
             name = corpus.topics[card.primary_topic].name
             counts[name] = counts.get(name, 0) + 1
-        result = BuildResult(corpus=corpus, deck_counts=counts, warnings=[*corpus.warnings, *warnings], timings=timings)
+        result = BuildResult(corpus=corpus, deck_counts=counts, warnings=list(corpus.warnings),
+                             near_duplicates=warnings, timings=timings)
         if pending is None:
             return result
         selected = replace(corpus, cards=cards)
@@ -132,12 +135,14 @@ def _stopwatch(timings: dict[str, float]) -> Callable[[str], None]:
     return lap
 
 
-def _render_cache(options: BuildOptions, clock: Clock):
+def _cache(options: BuildOptions, clock: Clock):
+    """The build cache (rendered fields, near-duplicate pairs), or None."""
     if options.cache_dir is None:
         return None
     from .cache import RenderCache, render_context
 
-    return RenderCache(Path(options.cache_dir), render_context(options.templates_dir), now=clock.now)
+    context = b"" if options.check_only else render_context(options.templates_dir)  # --check renders nothing
+    return RenderCache(Path(options.cache_dir), context, now=clock.now)
 
 
 def _for_stage(progress: Progress | None, stage: str) -> Callable[[int, int], None] | None:
@@ -146,12 +151,12 @@ def _for_stage(progress: Progress | None, stage: str) -> Callable[[int, int], No
     return lambda done, total: progress(stage, done, total)
 
 
-def duplicate_problems(corpus: Corpus, cache_dir: Path | None = None) -> tuple[list[Problem], list[Problem]]:
+def duplicate_problems(corpus: Corpus, cache=None) -> tuple[list[Problem], list[Problem]]:
     """Corpus-wide checks beyond one card: (errors: duplicate questions, warnings: near-duplicates).
 
-    With ``cache_dir``, the similarity of the questions is remembered there between builds.
+    With ``cache`` (a cache.RenderCache), the similar questions are remembered between builds.
     """
     from .cache import similar_pairs
 
-    pairs = similar_pairs([card.question for card in corpus.cards], cache_dir)
+    pairs = similar_pairs([card.question for card in corpus.cards], cache, acknowledged_pairs(corpus.cards))
     return duplicate_questions(corpus.cards, pairs=pairs)

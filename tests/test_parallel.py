@@ -59,3 +59,15 @@ def test_jobs_must_be_positive(capsys, corpus, tmp_path):
     with pytest.raises(SystemExit):
         run_cli("--cards", str(corpus), "-o", str(tmp_path / "x.apkg"), "--jobs", "0")
     assert re.search(r"--jobs.*>= 1", capsys.readouterr().err)
+
+
+def test_the_shipped_corpus_imports_no_numpy_and_starts_no_pool(tmp_path):
+    import subprocess
+    import sys
+
+    script = ("import sys\nfrom qadeck.cli import main\n"
+              f"code = main(['-o', {str(tmp_path / 'deck.apkg')!r}, '--cache-dir', {str(tmp_path / 'cache')!r}])\n"
+              "print(code, 'numpy' in sys.modules, 'concurrent.futures.process' in sys.modules, 'multiprocessing' in sys.modules)")
+    env = {**__import__("os").environ, "XDG_CACHE_HOME": str(tmp_path / "home-cache")}
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+    assert out.split()[-4:] == ["0", "False", "False", "False"]
