@@ -24,7 +24,7 @@ from itertools import chain
 from operator import mul
 from typing import Collection, Iterable, Sequence
 
-from .errors import Problem
+from .errors import Location, Problem
 from .model import Card
 
 NEAR_THRESHOLD = 0.55  # cosine; tuned on the seed articles (see tests/test_similarity.py)
@@ -238,14 +238,22 @@ def duplicate_questions(cards: Sequence[Card], threshold: float = NEAR_THRESHOLD
     if pairs is None:
         pairs = similar_pairs([c.question for c in cards], threshold, top=NEIGHBOURS,
                               distinct=acknowledged_pairs(cards))
+    shown: dict = {}  # file -> its display path: thousands of warnings name a few hundred files
+
+    def where(card: Card) -> str:
+        location = card.location
+        if location.path not in shown:
+            shown[location.path] = str(Location(location.path))
+        return f"{shown[location.path]}:{location.line}" if location.line else shown[location.path]
+
     for pair in pairs:
         first, second = cards[pair.first], cards[pair.second]
         if pair.exact:
-            errors.append(Problem(second.location, f"duplicate question: same as card '{first.id}' at {first.location}", second.id))
+            errors.append(Problem(second.location, f"duplicate question: same as card '{first.id}' at {where(first)}", second.id))
         elif not _acknowledged(first, second):
             warnings.append(Problem(
                 second.location,
-                f"near-duplicate question ({pair.score:.0%} alike) of card '{first.id}' at {first.location}; "
+                f"near-duplicate question ({pair.score:.0%} alike) of card '{first.id}' at {where(first)}; "
                 f"merge them, or add 'distinct_from: [{first.id}]' if they really differ",
                 second.id,
             ))
