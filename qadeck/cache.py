@@ -34,6 +34,7 @@ import hmac
 import json
 import marshal
 import os
+import pickle
 import shutil
 import struct
 import sys
@@ -167,14 +168,17 @@ class CacheStats:
 class RenderCache:
     """Rendered fields by content key; see the module docstring for the layout and guarantees."""
 
-    def __init__(self, root: Path, context: bytes, now: float | None = None, arity: int = 3,
-                 secret: bytes | None = None):
+    def __init__(self, root: Path, context: bytes, now: float | None = None, arity: int | None = 3,
+                 secret: bytes | None = None, kind: str = "render"):
+        """``arity``: fields per entry, or None for entries that are opaque bytes; ``kind``: what
+        is cached (the generation folder's name)."""
         self.stats = CacheStats()
         if secret is None:
             secret, self.stats.error = load_secret()
         self.secret = secret
         self.root = Path(root)
-        self.dir = self.root / f"render-v{FORMAT}-py{sys.version_info[0]}{sys.version_info[1]}"
+        self._kind = kind
+        self.dir = self.root / f"{kind}-v{FORMAT}-py{sys.version_info[0]}{sys.version_info[1]}"
         self._salt = hashlib.blake2b(context, digest_size=32).digest()
         self._today = int((time.time() if now is None else now) // 86400)
         self._arity = arity
@@ -186,7 +190,7 @@ class RenderCache:
         """The content key of one card's Markdown sources (length-prefixed, so unambiguous)."""
         digest = hashlib.blake2b(self._salt, digest_size=20)
         for text in sources:
-            data = text.encode("utf-8", "surrogatepass")
+            data = text if type(text) is bytes else text.encode("utf-8", "surrogatepass")
             digest.update(len(data).to_bytes(8, "little"))
             digest.update(data)
         return digest.digest()
@@ -208,7 +212,7 @@ class RenderCache:
         """Add entries and rewrite their buckets (plus any damaged one); errors are recorded, not raised."""
         by_bucket: dict[str, dict[bytes, Fields]] = {}
         for key, fields in entries.items():
-            by_bucket.setdefault(key.hex()[:2], {})[key] = tuple(fields)
+            by_bucket.setdefault(key.hex()[:2], {})[key] = fields if self._arity is None else tuple(fields)
             self._used.add(key)
         for name in sorted(set(by_bucket) | self._damaged):
             old = self._bucket(name)
@@ -256,8 +260,13 @@ class RenderCache:
             return None
         arity = self._arity
         for key, value in entries.items():
-            if not (type(key) is bytes and type(value) is tuple and len(value) == 2 and type(value[0]) is int
-                    and type(value[1]) is tuple and len(value[1]) == arity and all(type(f) is str for f in value[1])):
+            if not (type(key) is bytes and type(value) is tuple and len(value) == 2 and type(value[0]) is int):
+                return None
+            item = value[1]
+            if arity is None:
+                if type(item) is not bytes:
+                    return None
+            elif not (type(item) is tuple and len(item) == arity and all(type(f) is str for f in item)):
                 return None
         return entries
 
@@ -274,12 +283,63 @@ class RenderCache:
         """Delete other cache generations (older format/Python) that nobody wrote to for a while."""
         limit = time.time() - KEEP_DAYS * 86400
         try:
-            siblings = [p for p in self.root.iterdir() if p.is_dir() and p.name.startswith("render-") and p != self.dir]
+            siblings = [p for p in self.root.iterdir() if p.is_dir() and p.name.startswith(f"{self._kind}-") and p != self.dir]
             for path in siblings:
                 if path.stat().st_mtime < limit:
                     shutil.rmtree(path, ignore_errors=True)
         except OSError:
             pass
+
+
+class ParsedFiles:
+    """Card files already read and validated, by content: a warm build parses only the files that changed.
+
+    Called by the loader in place of its own file reader (``read_corpus(..., load_file=...)``).
+    A file's entry is keyed by its bytes, its path, the topics it is checked against and the
+    loader's code; only files without problems are stored, so every problem is found afresh.
+    Entries are pickled Cards in MAC-verified buckets like the render cache's: only this user's
+    qadeck can write one, so unpickling them runs nobody else's data.
+    """
+
+    def __init__(self, cache: RenderCache):
+        from . import errors, loader, model, yamlread
+
+        code = b"".join(Path(m.__file__).read_bytes() for m in (errors, loader, model, yamlread))
+        self._store = RenderCache(cache.root, code, arity=None, secret=cache.secret, kind="parsed")
+        self._store._today = cache._today
+        self._fresh: dict[bytes, bytes] = {}
+
+    @property
+    def stats(self) -> CacheStats:
+        return self._store.stats
+
+    def __call__(self, path: Path, topics: dict, problems: list, parse):
+        try:
+            raw = Path(path).read_bytes()
+        except OSError:
+            return parse(path, topics, problems)  # the loader reports it
+        key = self._store.key((str(path), repr(sorted(topics.items())), raw))
+        blob = self._store.get_many([key]).get(key)
+        if blob is not None:
+            from .model import Card
+
+            try:
+                cards = pickle.loads(blob)
+            except Exception:  # written by this qadeck, yet unreadable (say, a class changed shape)
+                cards = None
+            if type(cards) is list and all(type(card) is Card for card in cards):
+                return cards
+        before = len(problems)
+        cards = parse(path, topics, problems, raw)
+        if len(problems) == before:
+            self._fresh[key] = pickle.dumps(cards, protocol=pickle.HIGHEST_PROTOCOL)
+        return cards
+
+    def save(self) -> None:
+        """Store the files parsed in this build (errors are recorded in :attr:`stats`)."""
+        if self._fresh:
+            self._store.put_many(self._fresh)
+            self._fresh = {}
 
 
 class ResultCache:

@@ -62,14 +62,21 @@ def default_output(options: BuildOptions, corpus: Corpus) -> Path:
 def build(options: BuildOptions, clock: Clock, progress: Progress | None = None) -> BuildResult:
     timings: dict[str, float] = {}
     lap = _stopwatch(timings)
-    corpus, problems = read_corpus(options.cards_dir)
+    cache = _cache(options, clock)
+    parsed = None
+    if cache is not None:
+        from .cache import ParsedFiles
+
+        parsed = ParsedFiles(cache)
+    corpus, problems = read_corpus(options.cards_dir, parsed)
     note_type = None
     try:
         note_type = load_note_type(options.templates_dir)
     except InputError as exc:
         problems += exc.problems
+    if parsed is not None and not problems:
+        parsed.save()
     lap("load")
-    cache = _cache(options, clock)
     if problems:
         # Still compare the valid cards' questions, so one run reports every problem there is.
         problems += duplicate_problems(corpus, cache)[0] if corpus.cards else []

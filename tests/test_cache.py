@@ -213,3 +213,35 @@ def test_the_cache_key_is_private_to_the_user(tmp_path):
     path = tmp_path / "home-cache" / "qadeck" / "cache-key"
     assert path.read_bytes() == secret and (path.stat().st_mode & 0o777) == 0o600
     assert load_secret() == (secret, "")  # the same key for every build
+
+
+def test_unchanged_card_files_are_not_parsed_again(corpus, tmp_path):
+    from qadeck.cache import ParsedFiles
+    from qadeck.loader import read_corpus
+
+    cache = RenderCache(tmp_path / "cache", b"ctx")
+    first = ParsedFiles(cache)
+    reference, problems = read_corpus(corpus)
+    loaded, problems = read_corpus(corpus, first)
+    assert problems == [] and first.stats.misses == 2 and loaded == reference
+    first.save()
+    path = corpus / "scaling.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("冻结预训练模型的权重", "冻结预训练模型的大部分权重"), encoding="utf-8")
+    second = ParsedFiles(RenderCache(tmp_path / "cache", b"ctx"))
+    loaded, problems = read_corpus(corpus, second)
+    assert problems == [] and (second.stats.hits, second.stats.misses) == (1, 1)  # only the edited file
+    assert loaded == read_corpus(corpus)[0]
+    assert any("大部分权重" in card.answer for card in loaded.cards)
+
+
+def test_a_cached_file_is_checked_again_when_the_topics_change(capsys, corpus, tmp_path):
+    cache = tmp_path / "cache"
+    build(capsys, corpus, tmp_path / "a.apkg", "--cache-dir", str(cache))
+    assert list(cache.glob("parsed-*/*.pack"))
+    topics = corpus / "topics.yaml"
+    text = topics.read_text(encoding="utf-8")
+    assert "  hardware:" in text
+    topics.write_text(text.replace("  hardware:", "  gpus:"), encoding="utf-8")
+    capsys.readouterr()
+    assert run_cli("--cards", str(corpus), "-o", str(tmp_path / "b.apkg"), "--cache-dir", str(cache)) == 2
+    assert "unknown topic 'hardware'" in capsys.readouterr().err
