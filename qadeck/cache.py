@@ -1,9 +1,11 @@
-"""A content-addressed cache of rendered fields, so a rebuild re-renders only what changed.
+"""A content-addressed build cache, so a rebuild re-renders (and re-parses) only what changed.
 
 Layout (default root ``.cache/qadeck/``)::
 
-    render-v1-py311/         one generation: cache format + the Python version (marshal)
+    render-v2-py311/         one generation: cache format + the Python version (marshal)
         00.pack ... ff.pack  256 buckets; an entry lives in the bucket named by its key's first byte
+    parsed-v2-py311/         validated cards of each card file (:class:`ParsedFiles`), same buckets
+    pairs-v2-py311/          near-duplicate pairs of the newest few question sets (:func:`similar_pairs`)
 
 A key is a BLAKE2b digest of the card's Markdown sources plus :func:`render_context` (renderer
 version, library versions, Markdown/sanitiser configuration, Pygments styles): anything that can
@@ -17,7 +19,8 @@ nothing but sanitiser output, can write a file that verifies; a file written by 
 cache committed to the corpus repository, a crafted or damaged file) is ignored: its cards are
 re-rendered and the file replaced, so cached HTML cannot bypass the sanitiser. Sanitising again
 on the way out was measured at ~0.2-0.3 ms per card, as much as the rest of a warm rebuild's work
-per card; the MAC costs microseconds. A file whose length, MAC or shape is wrong is never unmarshalled. Files are only ever replaced whole (temp file + rename), so a concurrent build sees the
+per card; the MAC costs microseconds. A file whose length, MAC or shape is wrong is never
+unmarshalled. Files are only ever replaced whole (temp file + rename), so a concurrent build sees the
 old or the new bucket, never half of one; when two builds add to the same bucket at once, the last
 rename wins and the other's entries are simply rendered again next time. Reading 256 buckets costs
 far less than 10,000 small files would (measured: ~0.25 s for 10,000 cards, most of it decoding);
@@ -180,6 +183,7 @@ class RenderCache:
         self._kind = kind
         self.dir = self.root / f"{kind}-v{FORMAT}-py{sys.version_info[0]}{sys.version_info[1]}"
         self._salt = hashlib.blake2b(context, digest_size=32).digest()
+        self.now = now
         self._today = int((time.time() if now is None else now) // 86400)
         self._arity = arity
         self._buckets: dict[str, dict[bytes, tuple[int, Fields]]] = {}
@@ -305,8 +309,7 @@ class ParsedFiles:
         from . import errors, loader, model, yamlread
 
         code = b"".join(Path(m.__file__).read_bytes() for m in (errors, loader, model, yamlread))
-        self._store = RenderCache(cache.root, code, arity=None, secret=cache.secret, kind="parsed")
-        self._store._today = cache._today
+        self._store = RenderCache(cache.root, code, now=cache.now, arity=None, secret=cache.secret, kind="parsed")
         self._fresh: dict[bytes, bytes] = {}
 
     @property

@@ -141,7 +141,8 @@ def _bigrams(key: str) -> list[str]:
     return [key[i:i + 2] for i in range(len(key) - 1)] or ([key] if key else [])
 
 
-def _tfidf(keys: Sequence[str]) -> list[dict[str, float]]:
+def _tfidf(keys: Sequence[str]) -> tuple[list[dict[str, float]], Counter[str]]:
+    """Unit TF-IDF vectors of the keys' bigrams, and each bigram's document frequency."""
     grams = [Counter(_bigrams(k)) for k in keys]
     df: Counter[str] = Counter()
     for counts in grams:
@@ -156,7 +157,7 @@ def _tfidf(keys: Sequence[str]) -> list[dict[str, float]]:
         vec = {g: idf[g] if c == 1 else (1 + log(c)) * idf[g] for g, c in counts.items()}
         norm = sqrt(sum(v * v for v in vec.values())) or 1.0
         vectors.append({g: v / norm for g, v in vec.items()})
-    return vectors
+    return vectors, df
 
 
 def _near(cores: Sequence[str], threshold: float, top: int | None,
@@ -178,10 +179,7 @@ def _near(cores: Sequence[str], threshold: float, top: int | None,
 
     With ``top``, a question keeps the ``top`` best of its pairs (ties: the earlier question).
     """
-    vectors = _tfidf(cores)
-    df: Counter[str] = Counter()
-    for vec in vectors:
-        df.update(vec.keys())
+    vectors, df = _tfidf(cores)
     floor = threshold - 1e-6  # well below threshold - 1e-9, so rounding cannot drop a pair
     floor_sq = floor * floor if floor > 0 else -1.0
     lowest = threshold - 1e-9
