@@ -133,7 +133,7 @@ def _cache(cache_dir: Path | None):
 
     context = json.dumps({"version": LINT_VERSION, "pyflakes": pyflakes.__version__,
                           "code": hashlib.blake2b(Path(__file__).read_bytes()).hexdigest()}, sort_keys=True)
-    return RenderCache(Path(cache_dir), context.encode(), arity=1, name="lint")
+    return RenderCache(Path(cache_dir), context.encode(), arity=1, kind="lint")
 
 
 def _analyse_many(sources: list[tuple[str, ...]], jobs: int | None) -> list[list]:
