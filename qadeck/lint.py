@@ -248,7 +248,7 @@ def analyse_card(question: str, answer: str, cloze: str, explanation: str, recal
 
     hits += _answer_in_question(asked, prose, deletions, answer_lists, cloze, recall)
     if "explanation" in prose:
-        ratio = overlap(prose["explanation"], plain.get(back, ""), asked)
+        ratio = overlap(prose["explanation"], prose.get(back, ""), asked)
         if ratio is not None:
             hits.append(["repeat", "explanation", 0, ratio])
     return hits
