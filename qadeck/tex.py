@@ -88,6 +88,8 @@ langle rangle lceil rceil lfloor rfloor lvert rvert lVert rVert vert Vert backsl
 begin end cr hline hdashline substack displaylines tag notag nonumber
 matrix pmatrix bmatrix Bmatrix vmatrix Vmatrix smallmatrix cases
 mod bmod pmod pod
+intercal colon cdotp triangleq coloneqq eqqcolon leqq geqq lesssim gtrsim nsim ncong nleq ngeq nless ngtr
+imath jmath surd flat sharp natural
 ce pu
 """.split())
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from anki_helpers import fresh_import, import_apkg, notes_by_id, open_collection
+from anki_helpers import fresh_import, import_apkg, import_for_rendering, notes_by_id
 from conftest import FIXTURES, run_cli
 from qadeck.apkg import guid_for
 from qadeck.assemble import stable_id
@@ -71,9 +71,7 @@ def cloze_corpus(corpus: Path) -> Path:
 def imported(cloze_corpus: Path, tmp_path: Path):
     out = tmp_path / "deck.apkg"
     assert run_cli("--cards", str(cloze_corpus), "-o", str(out)) == 0
-    col, log = fresh_import(tmp_path, out)
-    col.close()  # the import bypasses the note type cache: reopen before rendering
-    col = open_collection(tmp_path / "collection.anki2")
+    col, log = import_for_rendering(tmp_path, out)
     yield col, log
     col.close()
 
@@ -298,9 +296,7 @@ def test_code_with_anki_syntax_inside_a_deletion_reads_as_written(corpus: Path, 
                                         "    topics: [training]\n", encoding="utf-8")
     out = tmp_path / "s.apkg"
     assert run_cli("--cards", str(corpus), "-o", str(out)) == 0
-    col, _ = fresh_import(tmp_path, out)
-    col.close()
-    col = open_collection(tmp_path / "collection.anki2")
+    col, _ = import_for_rendering(tmp_path, out)
     try:
         cards = sides(col, "syntax")
         assert sorted(cards) == [0, 1, 2, 3]

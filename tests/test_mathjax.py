@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from anki_helpers import fresh_import, notes_by_id, open_collection
+from anki_helpers import import_for_rendering, notes_by_id
 from browser_support import card_page
 from conftest import FIXTURES, ROOT, run_cli
 
@@ -94,9 +94,7 @@ def anki_sides(tmp_path_factory) -> dict[str, list[str]]:
     (cards / "topics.yaml").write_text((FIXTURES / "corpus" / "topics.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     (cards / "math.yaml").write_text(CARDS, encoding="utf-8")
     assert run_cli("--cards", str(cards), "-o", str(tmp / "m.apkg")) == 0
-    col, _ = fresh_import(tmp, tmp / "m.apkg")
-    col.close()
-    col = open_collection(tmp / "collection.anki2")
+    col, _ = import_for_rendering(tmp, tmp / "m.apkg")
     try:
         return {card_id: [side for card in note.cards() for side in (card.question(), card.answer())]
                 for card_id, note in notes_by_id(col).items()}
