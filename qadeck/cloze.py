@@ -173,12 +173,13 @@ def restore(html: str, protected: Protected, guard) -> str:
         # Markdown can make "}}" or "::" that were not in the source ("}\}"): keep Anki's reading ours.
         siblings[siblings.index(pair[0]) + 1:siblings.index(pair[1])] = _split_anki_syntax(
             siblings[siblings.index(pair[0]) + 1:siblings.index(pair[1])], pair[0].parent)
-    hints = [guard(c[:-2]) + "}}" for c in protected.closings]
+    # A hint is plain text; a "}}" in it (from code in the source) must not end the deletion early.
+    hints = [re.sub(r"\}(?=\})", "}<span></span>", htmltree.escape_text(guard(c[:-2]))) + "}}" for c in protected.closings]
 
-    def text_of(node: _Placeholder) -> str:
-        return protected.openings[node.index] if node.kind == _PH_MARK else hints[node.index]
+    def html_of(node: _Placeholder) -> str:
+        return htmltree.escape_text(protected.openings[node.index]) if node.kind == _PH_MARK else hints[node.index]
 
-    return _serialize(root, text_of)
+    return _serialize(root, html_of)
 
 
 class _Placeholder:
@@ -261,7 +262,7 @@ def _balance(start: _Placeholder, end: _Placeholder, offset: int, marker: str) -
         raise PlacementError(offset, f"'{marker}…' cannot be placed around this text")
 
 
-def _serialize(root: htmltree.Element, text_of) -> str:
+def _serialize(root: htmltree.Element, html_of) -> str:
     out: list[str] = []
 
     def write(element) -> None:
@@ -269,7 +270,7 @@ def _serialize(root: htmltree.Element, text_of) -> str:
             if isinstance(child, str):
                 out.append(htmltree.escape_text(child))
             elif isinstance(child, _Placeholder):
-                out.append(htmltree.escape_text(text_of(child)))
+                out.append(html_of(child))
             else:
                 out.append(child.start)
                 if child.tag not in htmltree.VOID:

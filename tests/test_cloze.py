@@ -306,3 +306,42 @@ def test_code_with_anki_syntax_inside_a_deletion_reads_as_written(corpus: Path, 
         assert "std::cout 不影响" in cards[3][0].all_text
     finally:
         col.close()
+
+
+def test_seeded_fuzz_anki_reads_rendered_deletions_as_the_source_marks_them():
+    """Random deletions (nested, with hints, around code, lists, tables, math, `}}` and `::`):
+    whenever qadeck accepts the text, Anki's reading of the field finds the same deletions, in the
+    same order, with the same numbers and hints; otherwise it is one clear RenderFailure."""
+    import random
+
+    from qadeck.cloze import scan
+    from qadeck.markdown_render import MarkdownRenderer
+    from qadeck.render import RenderFailure, render_markdown_fields
+
+    pieces = ["**b**", "`c::d`", "`{}}`", "x", "中文", "$x_1$", r"\(a\)", "{", "}", "<kbd>k</kbd>", "[l](http://x)",
+              "std::v", r"a}\}b", "\n\n", "\n- item\n", "\n```python\nd = {}}\n```\n", "| t |", "}}}"]
+    contexts = ["前文 ", "\n\n", "- ", "| a | b |\n|---|---|\n| ", "```python\nx = ", "`", "> ", "1. "]
+    rng = random.Random(8)
+
+    def deletion(depth: int = 0) -> str:
+        body = "".join(rng.choice(pieces) if rng.random() < .8 or depth > 1 else deletion(depth + 1)
+                       for _ in range(rng.randint(1, 3)))
+        return f"{{{{c{rng.randint(1, 4)}::{body}{'::h' if rng.random() < .2 else ''}}}}}"
+
+    renderer, accepted = MarkdownRenderer(), 0
+    for _ in range(400):
+        text = "".join(rng.choice(contexts) + deletion() + rng.choice([" 后文", "\n```\n", "`", " |", ""])
+                       for _ in range(rng.randint(1, 3)))
+        deletions, problems = scan(text)
+        if problems or not deletions:
+            continue
+        out = render_markdown_fields(renderer, ("cloze", "", text, ""))
+        if isinstance(out, RenderFailure):
+            assert out.key == "cloze" and out.offset in {d.start for d in deletions}
+            continue
+        accepted += 1
+        read_by_anki, anki_problems = scan(out[1], source=False)
+        assert not anki_problems, text
+        assert [(d.number, d.hint_start is not None) for d in read_by_anki] == \
+               [(d.number, d.hint_start is not None) for d in deletions], text
+    assert accepted > 100
