@@ -55,7 +55,7 @@ HOSTILE_TOPICS = """\
 deck: 数学
 slug: math
 topics:
-  algebra: {name: '代数 \\(\\href{javascript:alert(4)}{t}\\)'}
+  algebra: {name: '代数 \\(\\frac{1}{2}\\)'}
 """
 
 HOSTILE = r"""source:
@@ -98,3 +98,20 @@ def test_tex_that_makes_links_is_neutralised_in_every_field(tmp_path: Path):
                 assert "\\href" not in side and "\\hr" + "ef" not in side
     finally:
         col.close()
+
+
+def test_tex_commands_in_tags_and_deck_names_are_input_errors(tmp_path: Path, capsys):
+    """Tags and deck names are no fields (they cannot be rewritten), but templates may show them."""
+    cards = tmp_path / "cards"
+    cards.mkdir()
+    (cards / "topics.yaml").write_text(
+        "deck: '数学 \\(\\href{javascript:alert(1)}{d}\\)'\ntopics:\n"
+        "  algebra: {name: '代数 \\(\\class{x}{t}\\)'}\n  calculus: {name: 微积分}\n", encoding="utf-8")
+    (cards / "c.yaml").write_text(
+        "cards:\n  - id: c\n    question: q\n    answer: a\n    topics: [calculus]\n    tags: ['\\\\href{x}{y}']\n",
+        encoding="utf-8")
+    assert run_cli("--cards", str(cards), "--check") == 2
+    err = capsys.readouterr().err
+    assert "topics.yaml:1: 'deck' contains a TeX command" in err
+    assert "topics.yaml:3: topic 'algebra': name contains a TeX command" in err
+    assert "c.yaml:6: card 'c': tag " in err and "href{x}{y}' contains a backslash" in err
