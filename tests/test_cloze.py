@@ -183,6 +183,15 @@ def test_editing_one_deletion_updates_the_note_in_place(checkout, tmp_path):
         card = [c for c in note.cards() if c.ord == 1][0]
         assert col.db.scalar("select count() from revlog where cid=?", card.id) == reviews and card.reps == 1
         assert len(note.cards()) == 3
+
+        # A new deletion number adds its card to the existing note; the reviewed card is untouched.
+        edit(checkout.root / "cards/cloze.yaml", "关闭梯度", "{{c4::关闭}}梯度")
+        checkout.commit("add a deletion")
+        log = import_apkg(col, build())
+        assert (log.new, log.updated) == (0, 1)
+        note = notes_by_id(col)["cloze-attention"]
+        assert sorted(c.ord for c in note.cards()) == [0, 1, 2, 3]
+        assert [c for c in note.cards() if c.ord == 1][0].reps == 1
     finally:
         col.close()
 
