@@ -32,6 +32,7 @@ def test_golden_field_html(source: Path):
     (r"\$x\$", "<p>$x$</p>"),
     ("`$x$`", "<p><code>$x$</code></p>"),
     ("$ x $", "<p>$ x $</p>"),
+    ("$a `b` c$", "<p>$a <code>b</code> c$</p>"),
 ])
 def test_math_delimiters(text, expected):
     assert render_markdown_fields(MarkdownRenderer(), ("qa", "", text, ""))[1] == expected
@@ -115,3 +116,25 @@ def test_tex_commands_in_tags_and_deck_names_are_input_errors(tmp_path: Path, ca
     assert "topics.yaml:1: 'deck' contains a TeX command" in err
     assert "topics.yaml:3: topic 'algebra': name contains a TeX command" in err
     assert "c.yaml:6: card 'c': tag " in err and "href{x}{y}' contains a backslash" in err
+
+
+def test_seeded_fuzz_math_and_tex_never_leak_or_link():
+    """Random mixes of $, backticks, emphasis, escapes and TeX: no Markdown placeholder leaks into a
+    field, and no command outside the allow-list keeps its backslash outside code."""
+    import random
+
+    from qadeck.htmltree import Element, parse
+    from qadeck.tex import _NAME
+
+    def prose(node: Element) -> str:  # the text outside code, as a browser parses the field
+        return "".join(c if isinstance(c, str) else "" if c.tag in ("code", "pre") else prose(c) for c in node.children)
+
+    pieces = ["$", "$$", "`", "*", "_", "\\", "\\$", "x", "a_1", "\\frac{1}{2}", "\\href{javascript:x}{y}", "\\(", "\\)",
+              "\\[", "\\]", " ", "\n", "\n\n", "<", "&", "5", "{", "}", "\\class{c}{d}", "中文"]
+    rng, renderer = random.Random(13), MarkdownRenderer()
+    for _ in range(500):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 16)))
+        html = render_markdown_fields(renderer, ("qa", text, text, text))
+        for field in html:
+            assert "\x02" not in field and "\x03" not in field, text
+            assert all(m.group(1) in ALLOWED for m in _NAME.finditer(prose(parse(field)))), (text, field)
