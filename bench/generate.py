@@ -124,7 +124,7 @@ def generate(count: int, out: Path, seed: int = 5) -> list[Path]:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    topics = ["deck: 合成基准题库 Bench", "slug: bench", "topics:"]
+    topics = ["deck: 合成基准题库 Bench", "slug: bench", "lang: zh-Hans", "topics:"]
     for key, (name, keywords) in TOPICS.items():
         topics.append(f"  {key}: {{name: {name}, keywords: [{', '.join(keywords)}]}}")
     written = [out / "topics.yaml"]

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Sequence
 
 from .model import Corpus, RenderedCard
+
+RETIRED_TAG = "qadeck::retired"
 from .notetype import NoteType
 
 DECK_SEPARATOR = "::"
@@ -49,6 +52,10 @@ def stable_id(key: str) -> int:
     return (1 << 30) + digest % (1 << 30)
 
 
+def _deck(name: str, descriptions: dict[str, str]) -> DeckPlan:
+    return DeckPlan(stable_id(f"qadeck-deck:{name}"), name, descriptions.get(name, ""))
+
+
 def deck_name(corpus: Corpus, topic_key: str) -> str:
     return f"{corpus.deck}{DECK_SEPARATOR}{corpus.topics[topic_key].name}"
 
@@ -63,21 +70,31 @@ def note_tags(rendered: RenderedCard) -> tuple[str, ...]:
 
 
 def assemble(corpus: Corpus, rendered: list[RenderedCard], note_types: dict[str, NoteType],
-             times: dict[str, int], note_type_mtime: int) -> PackagePlan:
-    """``note_types``: kind -> note type (``load_note_types``); only the kinds in use go in the package."""
-    root = DeckPlan(stable_id(f"qadeck-deck:{corpus.deck}"), corpus.deck)
-    decks = {corpus.deck: root}
+             times: dict[str, int], note_type_mtime: int,
+             retired: Sequence[tuple[RenderedCard, int]] = (), descriptions: dict[str, str] | None = None) -> PackagePlan:
+    """``note_types``: kind -> note type (``load_note_types``); only the kinds in use go in the package.
+    ``retired``: (rendered retired card, its time) shipped after the live ones; ``descriptions``:
+    deck name -> sanitised HTML description."""
+    descriptions = descriptions or {}
+    decks: dict[str, DeckPlan] = {}
+    parts = corpus.deck.split(DECK_SEPARATOR)
+    for depth in range(1, len(parts) + 1):  # parents that exist only as path components get ids too
+        name = DECK_SEPARATOR.join(parts[:depth])
+        decks[name] = _deck(name, descriptions)
     notes = []
-    for position, item in enumerate(rendered):
-        name = deck_name(corpus, item.card.primary_topic)
-        deck = decks.setdefault(name, DeckPlan(stable_id(f"qadeck-deck:{name}"), name))
-        kind = item.card.kind
+    items = [(item, times[item.card.id], ()) for item in rendered]
+    items += [(item, mtime, (RETIRED_TAG,)) for item, mtime in retired]
+    for position, (item, mtime, extra_tags) in enumerate(items):
+        card = item.card
+        name = deck_name(corpus, card.primary_topic) if card.topics else corpus.deck
+        deck = decks.setdefault(name, _deck(name, descriptions))
+        kind = card.kind
         notes.append(NotePlan(
-            card_id=item.card.id,
+            card_id=card.id,
             fields=tuple(item.fields[name] for name in note_types[kind].fields),
-            tags=note_tags(item),
+            tags=note_tags(item) + extra_tags,
             deck_id=deck.deck_id,
-            mtime=times[item.card.id],
+            mtime=mtime,
             position=position,
             kind=kind,
         ))

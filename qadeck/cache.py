@@ -116,9 +116,10 @@ class CacheStats:
 class RenderCache:
     """Rendered fields by content key; see the module docstring for the layout and guarantees."""
 
-    def __init__(self, root: Path, context: bytes, now: float | None = None, arity: int = 3):
+    def __init__(self, root: Path, context: bytes, now: float | None = None, arity: int = 3, name: str = "render"):
         self.root = Path(root)
-        self.dir = self.root / f"render-v{FORMAT}-py{sys.version_info[0]}{sys.version_info[1]}"
+        self._name = name  # the lint keeps its findings in a RenderCache of its own name
+        self.dir = self.root / f"{name}-v{FORMAT}-py{sys.version_info[0]}{sys.version_info[1]}"
         self._salt = hashlib.blake2b(context, digest_size=32).digest()
         self._today = int((time.time() if now is None else now) // 86400)
         self._arity = arity
@@ -219,7 +220,7 @@ class RenderCache:
         """Delete other cache generations (older format/Python) that nobody wrote to for a while."""
         limit = time.time() - KEEP_DAYS * 86400
         try:
-            siblings = [p for p in self.root.iterdir() if p.is_dir() and p.name.startswith("render-") and p != self.dir]
+            siblings = [p for p in self.root.iterdir() if p.is_dir() and p.name.startswith(f"{self._name}-v") and p != self.dir]
             for path in siblings:
                 if path.stat().st_mtime < limit:
                     shutil.rmtree(path, ignore_errors=True)

@@ -1,11 +1,18 @@
-"""Markdown -> HTML with build-time Pygments highlighting (CSS classes, no JavaScript)."""
+"""Markdown -> HTML with build-time Pygments highlighting (CSS classes, no JavaScript).
+
+Two render-time hooks serve phones: each source line of a code block is its own element carrying
+its indentation width, so card.css can wrap long lines with a hanging indent below the line's own
+indentation; and every table sits in a wrapper that scrolls instead of squeezing the cells.
+"""
 from __future__ import annotations
 
 import html
 import re
+import xml.etree.ElementTree as etree
 
 import markdown
 from markdown.inlinepatterns import HTML_RE, HtmlInlineProcessor
+from markdown.treeprocessors import Treeprocessor
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.token import Token
@@ -17,6 +24,58 @@ from .tex import MathExtension
 
 EXTENSIONS = ["fenced_code", "codehilite", "tables", "sane_lists"]
 _FORMATTERS: dict[str, HtmlFormatter] = {}
+
+
+# Class names the HTML carries for card.css (the sanitiser keeps any class).
+LINE_CLASS = "qa-line"
+INDENT_CLASS = "qa-indent-"  # + the line's indentation in columns, capped at MAX_INDENT
+MAX_INDENT = 32
+TAB_SIZE = 4  # as card.css's tab-size
+TABLE_WRAPPER_CLASS = "qa-table"
+
+
+def indent_width(line: str) -> int:
+    """Columns of a line's leading whitespace (tabs to the next multiple of TAB_SIZE)."""
+    width = 0
+    for char in line:
+        if char == " ":
+            width += 1
+        elif char == "\t":
+            width += TAB_SIZE - width % TAB_SIZE
+        else:
+            break
+    return width
+
+
+class LineFormatter(HtmlFormatter):
+    """Pygments' HTML with each source line in ``<span class="qa-line qa-indent-N">``.
+
+    N comes from the source text (not the HTML), so card.css can indent a wrapped line's
+    continuation past the line's own indentation and Python blocks still read on a phone.
+    """
+
+    def format_unencoded(self, tokensource, outfile):
+        tokens = list(tokensource)
+        # A formatter is shared by every block of the process (one at a time): the widths of the
+        # block being formatted live here only for the duration of this call.
+        self._indents = [indent_width(line) for line in "".join(value for _, value in tokens).split("\n")]
+        try:
+            super().format_unencoded(iter(tokens), outfile)
+        finally:
+            self._indents = []
+
+    def wrap(self, source):
+        return super().wrap(self._wrap_lines(source))
+
+    def _wrap_lines(self, source):
+        indents = iter(self._indents)
+        for kind, text in source:
+            if kind != 1:  # not a line of code: a wrapper piece
+                yield kind, text
+                continue
+            width = min(next(indents, 0), MAX_INDENT)
+            classes = LINE_CLASS + (f" {INDENT_CLASS}{width}" if width else "")
+            yield kind, f'<span class="{classes}">{text}</span>'
 
 
 def _html_formatter(**options) -> HtmlFormatter:
@@ -32,8 +91,8 @@ def _html_formatter(**options) -> HtmlFormatter:
     return formatter
 
 
-class _ClozeAwareFormatter(HtmlFormatter):
-    """Highlights code that holds cloze placeholders as if they were not there.
+class _ClozeAwareFormatter(LineFormatter):
+    """Highlights code that holds cloze placeholders as if they were not there (one line per element).
 
     The placeholders would split tokens or lex as errors; so the code is lexed again without
     them, and each goes back in as a token of its own, outside every token's <span>. A deletion
@@ -95,6 +154,21 @@ class _SafeInlineHtml(HtmlInlineProcessor):
         return m.group(1), m.start(0), m.end(0)
 
 
+class _ScrollingTables(Treeprocessor):
+    """Put every table in ``<div class="qa-table">``: the wrapper scrolls sideways on a narrow
+    screen, so the cells keep their words whole instead of being squeezed."""
+
+    def run(self, root):
+        for parent in list(root.iter()):
+            for index, child in enumerate(list(parent)):
+                if child.tag == "table":
+                    wrapper = etree.Element("div", {"class": TABLE_WRAPPER_CLASS})
+                    wrapper.tail, child.tail = child.tail, None
+                    parent.remove(child)
+                    wrapper.append(child)
+                    parent.insert(index, wrapper)
+
+
 class MarkdownRenderer:
     """One reusable Markdown converter (building one costs more than converting a field)."""
 
@@ -103,6 +177,7 @@ class MarkdownRenderer:
         # Block-level raw HTML would bypass the inline rule above; treat it as text instead.
         self._md.preprocessors.deregister("html_block")
         self._md.inlinePatterns.register(_SafeInlineHtml(HTML_RE, self._md), "html", 90)
+        self._md.treeprocessors.register(_ScrollingTables(self._md), "qadeck-tables", 5)
 
     def convert(self, text: str) -> str:
         if not text.strip():

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .errors import Location, Problem  # noqa: F401  (Problem: in warnings)
+from .lint_rules import CardLint, LintSettings
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Topic:
     key: str
     name: str
     keywords: tuple[str, ...] = ()
+    description: str = ""  # Markdown, becomes the subdeck's description
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Card:
     cloze: str = ""  # Markdown with Anki's {{cN::text}} markers; a cloze card has no answer
     recall: str = ""  # "list": each top-level item of the answer's list becomes its own deletion
     key_lines: tuple[tuple[str, int], ...] = ()  # (key, line) of every key the card gives
+    lint: CardLint = CardLint()  # the lint rules this card silences, and why
     block_lines: tuple[tuple[str, int], ...] = ()  # (key, first text line) of literal block ("|") values
 
     def line_of(self, key: str) -> int | None:
@@ -81,6 +84,9 @@ class Corpus:
     root: object = None  # pathlib.Path of the corpus directory
     topics_location: Location | None = None
     warnings: tuple = ()  # Problems worth a look that do not stop the build (e.g. ignored files)
+    description: str = ""  # Markdown, becomes the top deck's description
+    lint: LintSettings = LintSettings()  # thresholds of the card-quality lint (``lint:`` in topics.yaml)
+    lang: str = ""  # BCP 47 tag of the cards' language (topics.yaml ``lang:``); "" = not given
 
 
 @dataclass(frozen=True)

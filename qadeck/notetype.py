@@ -1,8 +1,9 @@
 """The note type: frozen field/template names (a public API) plus HTML/CSS from ``templates/``."""
 from __future__ import annotations
 
+import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pygments.formatters import HtmlFormatter
@@ -11,6 +12,7 @@ from pygments.styles import get_style_by_name
 from pygments.token import STANDARD_TYPES, string_to_tokentype
 
 from .errors import InputError, Location, Problem, QadeckError
+from .markdown_render import INDENT_CLASS, MAX_INDENT
 
 # Anki imports a note type whose field or template *names* changed as a new note type and skips
 # its notes, so these names never change (tests pin them). Content and CSS may change freely.
@@ -33,7 +35,15 @@ _KINDS = {
     "qa": (NOTE_TYPE_NAME, NOTE_TYPE_KEY, FIELDS, TEMPLATE_NAME, "front.html", "back.html"),
     "cloze": (CLOZE_NOTE_TYPE_NAME, CLOZE_NOTE_TYPE_KEY, CLOZE_FIELDS, CLOZE_TEMPLATE_NAME, "cloze_front.html", "cloze_back.html"),
 }
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+# The templates shipped inside the package (a wheel); in a checkout, the repository's templates/.
+_PACKAGED = Path(__file__).resolve().parent / "templates"
+DEFAULT_TEMPLATES = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parent.parent / "templates"
+
+
+def project_templates(cards_dir: Path) -> Path:
+    """The corpus project's own ``templates/`` (beside its cards folder) when it has one, else qadeck's."""
+    own = Path(cards_dir).resolve().parent / "templates"
+    return own if own.is_dir() else DEFAULT_TEMPLATES
 NIGHT_SELECTORS = (".nightMode", ".night_mode")
 
 
@@ -94,8 +104,28 @@ def load_note_types(templates_dir: Path = DEFAULT_TEMPLATES, kinds=("qa", "cloze
     for kind in kinds:
         name, key, fields, template_name, front, back = _KINDS[kind]
         types[kind] = NoteType(name=name, key=key, fields=fields, template_name=template_name, front=texts[front],
-                               back=texts[back], css=texts["card.css"] + "\n" + css, kind=kind)
+                               back=texts[back], css=texts["card.css"] + "\n" + code_line_css() + css, kind=kind)
     return types
+
+
+def code_line_css() -> str:
+    """The indentation (in columns) of each ``.qa-indent-N`` code line, for card.css's hanging indent."""
+    rules = " ".join(f".{INDENT_CLASS}{n} {{ --qa-indent: {n}ch; }}" for n in range(1, MAX_INDENT + 1))
+    return f"/* Code line indentation (qadeck.markdown_render.LineFormatter) */\n{rules}\n"
+
+
+def with_lang(note_type: NoteType, lang: str) -> NoteType:
+    """The note type whose every card carries the corpus's language (``lang`` in topics.yaml).
+
+    Phones pick glyph variants of Han characters from ``lang`` (without it AnkiDroid guesses, often
+    Japanese). It goes into the templates at build time rather than into a field: a new field would
+    make Anki import a new note type. So the templates depend on topics.yaml's ``lang``, and the
+    note type's modification time follows it too (see the pipeline).
+    """
+    if not lang:
+        return note_type
+    wrap = f'<div class="qa-root" lang="{html.escape(lang, quote=True)}">\n{{}}\n</div>'.format
+    return replace(note_type, front=wrap(note_type.front), back=wrap(note_type.back))
 
 
 def _unknown_fields(path: Path, text: str, fields: tuple[str, ...], allow_front_side: bool) -> list[Problem]:

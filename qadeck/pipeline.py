@@ -7,12 +7,15 @@ from pathlib import Path
 from typing import Callable
 
 from .apkg import write_apkg
-from .assemble import assemble
+from .assemble import PackagePlan, assemble
 from .errors import InputError, Problem, UsageError
-from .history import Clock, card_times, history_warnings, tree_time
-from .loader import read_corpus, slugify
+from .history import Clock, card_times, history_warnings, tree_time, value_time
+from .changes import Changes, changes_since, deck_descriptions
+from .ledger import ledger_text, read_ledger, retired_for, retired_notice, update_ledger
+from .loader import LEDGER_FILE, TOPICS_FILE, lang_from_bytes, read_corpus, slugify
+from .lint import LintReport, lint_corpus
 from .model import Corpus
-from .notetype import DEFAULT_TEMPLATES, TEMPLATE_FILES, load_note_types
+from .notetype import DEFAULT_TEMPLATES, TEMPLATE_FILES, load_note_types, with_lang
 from .output import write_all_atomically
 from .cache import DEFAULT_ROOT as DEFAULT_CACHE_DIR
 from .render import RENDERED_SINCE, RenderStats, start_render
@@ -31,6 +34,8 @@ class BuildOptions:
     html: Path | None = None  # also write a self-contained preview page here
     cache_dir: Path | None = DEFAULT_CACHE_DIR  # render cache; None: render everything, store nothing
     jobs: int | None = None  # rendering processes; None: as many cores as the uncached work pays for
+    changes_since: str | None = None  # git ref for the "what changed" block; None: the newest tag, "": no block
+    write_ledger: bool = True  # record shipped/retired notes in cards/ledger.yaml (serve previews only)
 
 
 @dataclass
@@ -43,6 +48,11 @@ class BuildResult:
     warnings: list[Problem] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, in build order
     render_stats: RenderStats | None = None
+    retired: int = 0  # retired notes shipped
+    ledger: Path | None = None  # set when the build (re)wrote the retirement ledger
+    changes: Changes | None = None  # what changed since options.changes_since (or the newest tag)
+    plan: PackagePlan | None = None  # what was written (push reads it)
+    lint_warnings: int = 0  # card-quality warnings (``build.py lint`` lists them)
 
 
 # progress(stage, done, total): reported by long stages (rendering) for the CLI to show.
@@ -62,6 +72,8 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
     timings: dict[str, float] = {}
     lap = _stopwatch(timings)
     corpus, problems = read_corpus(options.cards_dir)
+    ledger, found = read_ledger(options.cards_dir)
+    problems += found
     note_types = {}
     try:
         # The cloze templates are needed (and checked) only when the corpus has cloze cards.
@@ -69,6 +81,10 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
     except InputError as exc:
         problems += exc.problems
     lap("load")
+    # Lint errors (Python that does not parse) fail the build like bad input; warnings are counted.
+    lint = lint_corpus(corpus, cache_dir=options.cache_dir) if corpus.cards else LintReport()
+    problems += [finding.as_problem() for finding in lint.errors]
+    lap("lint")
     if problems:
         # Still check the valid cards (duplicate questions, cloze placement), so one run reports every problem there is.
         if corpus.cards:
@@ -82,8 +98,11 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
             raise UsageError(f"{target} is a folder; give a file name, e.g. {Path(target) / example}")
     # Rendering starts here (in worker processes when it is big enough), so the checks and the
     # history walk below run alongside it; "render" times the cache look-up and the wait after them.
+    ledger = update_ledger(ledger, corpus, clock.now)
+    retired = retired_for(ledger, corpus, cards, options.tags)
     pending = None if options.check_only else start_render(
-        corpus, cards, cache=_render_cache(options, clock), jobs=options.jobs, progress=_for_stage(progress, "render"))
+        corpus, [*cards, *(r.card for r in retired)], cache=_render_cache(options, clock), jobs=options.jobs,
+        progress=_for_stage(progress, "render"))
     lap("render")
     try:
         errors, warnings = duplicate_problems(corpus, options.cache_dir)
@@ -94,7 +113,9 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
         for card in cards:
             name = corpus.topics[card.primary_topic].name
             counts[name] = counts.get(name, 0) + 1
-        result = BuildResult(corpus=corpus, deck_counts=counts, warnings=[*corpus.warnings, *warnings], timings=timings)
+        result = BuildResult(corpus=corpus, deck_counts=counts, warnings=[*corpus.warnings, *warnings], timings=timings,
+                             retired=len(retired), changes=changes_since(corpus, ledger, options.changes_since),
+                             lint_warnings=len(lint.warnings))
         if pending is None:
             found = render_problems(replace(corpus, cards=cards), _render_cache(options, clock))
             if found:
@@ -102,7 +123,9 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
             return result
         selected = replace(corpus, cards=cards)
         times = {cid: clock.stamp(t, RENDERED_SINCE) for cid, t in card_times(selected, clock).items()}
-        note_type_time = clock.stamp(tree_time(options.templates_dir, clock, TEMPLATE_FILES), RENDERED_SINCE)
+        # The templates carry topics.yaml's lang, so the note type is as new as the newer of the two.
+        lang_time = value_time(Path(corpus.root) / TOPICS_FILE, lambda raw: lang_from_bytes(Path(TOPICS_FILE), raw), clock)
+        note_type_time = clock.stamp(max(tree_time(options.templates_dir, clock, TEMPLATE_FILES), lang_time), RENDERED_SINCE)
         result.warnings += history_warnings(selected)
         lap("history")
         rendered, result.render_stats = pending.result()
@@ -110,13 +133,24 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
     finally:
         if pending is not None:
             pending.close()  # a failed check (or Ctrl-C) cancels rendering not yet started
-    plan = assemble(corpus, rendered, note_types, times, note_type_time)
+    note_types = {kind: with_lang(nt, corpus.lang) for kind, nt in note_types.items()}
+    live, gone = rendered[:len(cards)], rendered[len(cards):]
+    shipped_retired = [(retired_notice(item, r.retired_at), clock.stamp(r.retired_at, RENDERED_SINCE))
+                       for item, r in zip(gone, retired)]
+    plan = assemble(corpus, live, note_types, times, note_type_time, shipped_retired,
+                    deck_descriptions(corpus, result.changes))
     lap("assemble")
+    result.plan = plan
     outputs = [(output, lambda tmp: write_apkg(plan, tmp))]
+    ledger_path = Path(options.cards_dir) / LEDGER_FILE
+    text = ledger_text(ledger)
+    if options.write_ledger and ledger.shipped and (not ledger_path.is_file() or ledger_path.read_text(encoding="utf-8") != text):
+        outputs.append((ledger_path, lambda tmp: tmp.write_text(text, encoding="utf-8")))
+        result.ledger = ledger_path
     if options.html is not None:
         from .preview import render_preview  # only builds that ask for a preview pay for it
 
-        page = render_preview(selected, rendered, note_types)
+        page = render_preview(selected, live, note_types)
         outputs.append((Path(options.html), lambda tmp: tmp.write_text(page, encoding="utf-8")))
         result.html = Path(options.html)
     # Package and preview land together or not at all.

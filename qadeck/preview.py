@@ -173,6 +173,7 @@ def render_preview(corpus: Corpus, rendered: Sequence[RenderedCard], note_types:
     options = "".join(f'<option value="{_e(key)}">{_e(corpus.topics[key].name)}</option>' for key in used_topics)
     total = sum(len(card_numbers(item)) for item in rendered)
     return _PAGE.format(
+        lang=_e(corpus.lang or "zh-Hans"),  # the page's own labels are Chinese (and English)
         title=_e(f"{corpus.deck} — 预览 preview"),
         deck=_e(corpus.deck),
         total=total,
@@ -200,7 +201,7 @@ def _card_html(item: RenderedCard, corpus: Corpus, note_type: NoteType, number: 
 
 
 _PAGE = """<!DOCTYPE html>
-<html lang="zh-CN">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -269,6 +270,9 @@ body.pv-page {
   background: #d8dee4; color: #36445a; vertical-align: 2px;
 }
 .pv-item { margin: 0 0 18px; }
+/* A followed link (#card-id) puts the card below the sticky header, not under it; the script
+   keeps --pv-header at the header's height, which grows when its controls wrap on a phone. */
+.pv-item, .pv-group { scroll-margin-top: calc(var(--pv-header, 110px) + 8px); }
 .pv-meta { font-size: 13px; color: #57606a; margin: 0 2px 4px; overflow-wrap: anywhere; }
 .pv-id { color: inherit; font-family: ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", monospace; }
 .pv-tag { margin-left: 6px; }
@@ -322,6 +326,17 @@ _SCRIPT = """(function () {
     body.classList.toggle("night_mode", on);
     night.setAttribute("aria-pressed", on ? "true" : "false");
     night.textContent = on ? "日间 Light" : "夜间 Night";
+  }
+
+  var header = document.querySelector(".pv-header");
+  function measureHeader() {
+    document.documentElement.style.setProperty("--pv-header", header.offsetHeight + "px");
+  }
+  window.addEventListener("resize", measureHeader);
+  measureHeader();
+  if (location.hash) {  // the browser scrolled to the card before the height was known
+    var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target) { target.scrollIntoView(); }
   }
 
   search.addEventListener("input", apply);

@@ -13,7 +13,7 @@ from .sanitize import sanitize
 from .tex import neutralise_text
 
 # Bump when the HTML produced for the same input changes (invalidates render caches).
-RENDERER_VERSION = "2"  # 2: math ($…$), TeX allow-list, "\$", cloze
+RENDERER_VERSION = "3"  # 3: math ($…$), TeX allow-list, "\$", cloze, code lines in their own elements, tables in a scroll wrapper, source by title
 # When the HTML made from unchanged input last changed: bump it together with RENDERER_VERSION.
 # No note or note type is stamped older than this, so a re-import replaces cards that an older
 # qadeck rendered (Anki keeps a known note unless the incoming one is newer).
@@ -146,7 +146,7 @@ def _problem(card: Card, failure: RenderFailure) -> Problem:
 
 
 def _rendered(card: Card, markdown_html: Sequence[str], topics: dict[str, Topic], memo: dict) -> RenderedCard:
-    source_key = ("source", card.source.title, card.source.origin)
+    source_key = ("source", card.source.title)
     if source_key not in memo:
         memo[source_key] = sanitize(source_html(card))
     topics_key = ("topics", card.topics)
@@ -166,12 +166,12 @@ def _rendered(card: Card, markdown_html: Sequence[str], topics: dict[str, Topic]
 
 
 def source_html(card: Card) -> str:
-    parts = []
-    if card.source.title:
-        parts.append(f'<span class="qa-source-title">{escape(card.source.title)}</span>')
-    if card.source.origin:
-        parts.append(f'<span class="qa-source-origin">{escape(card.source.origin)}</span>')
-    return " · ".join(parts)
+    """The article the card comes from, by its title; a file name (``origin``) means nothing to a
+    student, so it stays out of the card (it is still a tag's source and in the corpus)."""
+    if not card.source.title:
+        return ""
+    return f'<span class="qa-source-title">{escape(card.source.title)}</span>'
+
 
 
 def topics_html(card: Card, topics: dict[str, Topic]) -> str:

@@ -206,10 +206,11 @@ def test_a_card_that_changes_kind_reaches_existing_collections(checkout, tmp_pat
              "    recall: list\n    answer: |\n      1. 获取")
         checkout.commit("the steps become list recall")
         log = import_apkg(col, build())
-        assert (log.new, log.updated, log.duplicate, log.conflicting) == (1, 0, 3, 0)
-        kinds = {col.get_note(nid).note_type()["name"] for nid in col.find_notes("Id:scaling-transfer-learning")}
-        # The new cloze note arrived; the old Q&A note stays until it is retired (issue 11).
-        assert kinds == {NOTE_TYPE_NAME, CLOZE_NOTE_TYPE_NAME}
+        # The new cloze note arrives; the old Q&A note is updated in place as retired (the ledger).
+        assert (log.new, log.updated, log.duplicate, log.conflicting) == (1, 1, 3, 0)
+        notes = {col.get_note(nid).note_type()["name"]: col.get_note(nid) for nid in col.find_notes("Id:scaling-transfer-learning")}
+        assert set(notes) == {NOTE_TYPE_NAME, CLOZE_NOTE_TYPE_NAME}
+        assert "qadeck::retired" in notes[NOTE_TYPE_NAME].tags and "qadeck::retired" not in notes[CLOZE_NOTE_TYPE_NAME].tags
         (cloze_nid,) = col.find_notes(f'"note:{CLOZE_NOTE_TYPE_NAME}"')
         assert len(col.get_note(cloze_nid).cards()) == 3
     finally:

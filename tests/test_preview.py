@@ -164,6 +164,26 @@ def test_page_in_a_browser(browser, corpus: Path, tmp_path: Path):
         page.close()
 
 
+@pytest.mark.parametrize("width", [360, 1000])
+def test_linked_card_is_not_hidden_under_the_header(browser, corpus: Path, tmp_path: Path, width):
+    page_html, _ = build(corpus, tmp_path)
+    assert '<html lang="zh-Hans">' in page_html
+    url = (tmp_path / "preview.html").resolve().as_uri()
+    page = browser.new_page(viewport={"width": width, "height": 640})
+    try:
+        for card_id in ("security-privacy", "scaling-transfer-learning"):
+            page.goto("about:blank")
+            page.goto(f"{url}#card-{card_id}")
+            header = page.eval_on_selector(".pv-header", "e => e.getBoundingClientRect().bottom")
+            top = page.eval_on_selector(f"#card-{card_id}", "e => e.getBoundingClientRect().top")
+            scrolled, at_end = page.evaluate("[scrollY, scrollY + innerHeight >= document.documentElement.scrollHeight - 1]")
+            assert scrolled > 0, "the page did not scroll to the card"
+            assert top >= header, f"{card_id}: card top {top} is under the header (bottom {header})"
+            assert top <= header + 24 or at_end, f"{card_id}: card top {top} far below the header ({header})"
+    finally:
+        page.close()
+
+
 def test_cloze_cards_match_what_anki_renders(corpus: Path, tmp_path: Path):
     """Each card of a cloze note is its own item: the front with its blank, the back filled in."""
     import shutil
