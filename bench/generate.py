@@ -1,10 +1,21 @@
 #!/usr/bin/env python3
-"""Write a synthetic qadeck corpus: N cards of Chinese Q&A, each answer with a 20-line Python block.
+"""Write a synthetic qadeck corpus of N cards of Chinese Q&A.
 
-    python bench/generate.py 10000 /tmp/corpus-10k
+    python bench/generate.py 10000 /tmp/corpus-10k                  # questions that resemble each other
+    python bench/generate.py 10000 /tmp/corpus-10k --mode distinct  # every question about its own thing
 
-The output is deterministic (same N and seed -> the same bytes): ``topics.yaml`` plus one card file
-per 50 cards, in the corpus format of the README, so ``python build.py --cards DIR --check`` passes.
+``similar`` (the default) is shaped like a real interview-question corpus: questions about a few
+hundred concepts, each asked many times in other words (shared stems, reordered clauses, synonyms,
+polite openers), so the near-duplicate check has plenty to report; answers mix lists, tables,
+formulas (``$...$``) and code blocks of varied length and language; a share of cards repeat another
+card's answer word for word (the same Q&A copied into another article). Exact repeats of a question
+are errors in qadeck, so they are not generated.
+
+``distinct`` is the older corpus: each question names its own made-up system, each answer carries a
+20-line Python block, the near-duplicate check finds nothing.
+
+The output is deterministic (same N, mode and seed -> the same bytes): ``topics.yaml`` plus one card
+file per 50 cards, in the corpus format of the README, so ``python build.py --cards DIR --check`` passes.
 """
 from __future__ import annotations
 
@@ -119,8 +130,128 @@ def card_yaml(card: dict) -> list[str]:
     return lines
 
 
-def generate(count: int, out: Path, seed: int = 5) -> list[Path]:
-    """Write ``count`` cards under ``out``; returns the files written."""
+# -- the "similar" corpus: questions that paraphrase each other -----------------------------------
+
+MODIFIERS = ["大规模", "多模态", "长上下文", "分布式", "端侧", "在线", "开源", "千亿参数", "低资源", "多语言",
+             "检索增强", "指令微调后的", "混合专家", "多租户", "实时", "边缘部署的", "金融领域的", "医疗领域的",
+             "代码生成", "对话式"]
+NOUNS = ["模型训练", "推理服务", "向量检索", "知识蒸馏", "模型量化", "RAG 系统", "智能体", "提示工程", "KV Cache",
+         "LoRA 微调", "数据清洗流水线", "评测体系", "注意力机制", "Tokenizer", "奖励模型", "RLHF 流程", "显存管理",
+         "批处理调度", "模型并行", "梯度检查点", "语义缓存", "重排序模型", "Embedding 模型", "长文本摘要",
+         "函数调用", "安全对齐", "幻觉检测", "多轮对话管理", "模型路由", "流式输出"]
+ASPECTS_SIMILAR = ["吞吐量", "延迟", "显存占用", "收敛速度", "泛化能力", "鲁棒性", "可解释性", "数据效率", "稳定性",
+                   "成本", "准确率", "可扩展性", "安全性", "可观测性"]
+# (template, has a context clause); {v} improve-verb, {c} concept, {a} aspect, {x} context
+PARAPHRASES = [
+    "如何{v}{c}的{a}？", "{c}的{a}应该怎样{v}？", "在{x}中，如何{v}{c}的{a}？", "{c}在{x}中的{a}如何{v}？",
+    "谈谈{c}的{a}{v}方法。", "{c}的{a}有哪些{v}手段？", "为什么{c}需要关注{a}？", "{c}的{a}出现问题时如何排查？",
+    "请简述{c}的{a}{v}思路。", "怎样{v}{c}的{a}？", "有哪些方法可以{v}{c}的{a}？", "{x}下，{c}的{a}怎么{v}？",
+    "面试题：{c}的{a}如何{v}？", "{c}中{a}的{v}策略有哪些？",
+]
+VERBS = ["优化", "提升", "改进", "改善", "提高"]
+CONTEXTS = ["生产环境", "资源受限的场景", "高并发场景", "多租户环境", "离线批处理场景", "移动端"]
+SYNONYMS = [("大规模", "超大规模"), ("模型", "大模型"), ("推理服务", "在线推理服务"), ("RAG 系统", "检索增强生成系统"),
+            ("智能体", "Agent"), ("评测体系", "评估体系"), ("数据清洗流水线", "数据清洗流程")]
+LANGUAGES = {
+    "python": ["import torch", "from typing import Iterable", "def step(batch, model):", "    out = model(batch)",
+               "    loss = out.loss / {k}", "    loss.backward()", "    return loss.item()", "for i, batch in enumerate(loader):",
+               "    if i % {k} == 0:", "        print(f\"step {{i}}: {{step(batch, model):.4f}}\")"],
+    "bash": ["export CUDA_VISIBLE_DEVICES=0,1", "torchrun --nproc_per_node={k} train.py \\", "  --batch-size 32 \\",
+             "  --lr 3e-4", "nvidia-smi --query-gpu=memory.used --format=csv", "du -sh checkpoints/ | sort -h"],
+    "yaml": ["model:", "  name: llama-{k}b", "  dtype: bf16", "serving:", "  max_batch_size: {k}", "  kv_cache: paged",
+             "  timeout_ms: 500"],
+    "sql": ["SELECT doc_id, score", "FROM retrieval_log", "WHERE latency_ms > {k}", "ORDER BY score DESC", "LIMIT 20;"],
+    "cpp": ["#include <vector>", "float dot(const std::vector<float>& a, const std::vector<float>& b) {{",
+            "  float s = 0.0f;", "  for (size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];", "  return s * {k};", "}}"],
+}
+FORMULAS = [r"$\text{吞吐量} = \frac{B \times L}{t}$", r"$\mathrm{softmax}(x_i) = \frac{e^{x_i}}{\sum_j e^{x_j}}$",
+            r"$\mathcal{L} = -\sum_i y_i \log p_i$", r"$W' = W + \frac{\alpha}{r} BA$",
+            r"$\text{显存} \approx 2 \cdot n_{layer} \cdot d \cdot L \cdot B$", r"$\mathrm{Attention}(Q,K,V)=\mathrm{softmax}(QK^T/\sqrt{d_k})V$"]
+
+
+# Python comes in whole statements, so a block of any length parses (the build rejects code that does not).
+PYTHON_UNITS = [["import torch"], ["from typing import Iterable"],
+                ["def step(batch, model):", "    out = model(batch)", "    loss = out.loss / {k}", "    loss.backward()",
+                 "    return loss.item()"],
+                ["for i, batch in enumerate(loader):", "    if i % {k} == 0:",
+                 "        print(f\"step {{i}}: {{step(batch, model):.4f}}\")"]]
+
+
+def similar_code(rng: random.Random) -> list[str]:
+    language = rng.choice(list(LANGUAGES))
+    length = rng.choice([3, 5, 8, 12, 20, 35, 60])
+    k = rng.randint(2, 64)
+    if language == "python":
+        body: list[str] = []
+        while len(body) < length:
+            unit = PYTHON_UNITS[len(body) % len(PYTHON_UNITS)]
+            body += [line.format(k=k + len(body) // 7) for line in unit]
+        return ["```python", *body, "```"]
+    lines = LANGUAGES[language]
+    body = [lines[i % len(lines)].format(k=k + i // len(lines)) for i in range(length)]
+    return [f"```{language}", *body, "```"]
+
+
+def similar_answer(rng: random.Random, concept: str, aspect: str) -> list[str]:
+    answer = [f"{concept}的{aspect}可以从以下几个方面入手：", ""]
+    points = rng.sample(POINTS, rng.randint(2, 6))
+    if rng.random() < 0.5:
+        answer += [f"{n}. {p}。" for n, p in enumerate(points, 1)]
+    else:
+        answer += [f"- **要点 {n}**：{p}。" for n, p in enumerate(points, 1)]
+    if rng.random() < 0.3:
+        answer += ["", "| 方法 | 收益 | 代价 |", "|---|---|---|"]
+        answer += [f"| {p[:8]} | {rng.choice(['高', '中', '低'])} | {rng.choice(['高', '中', '低'])} |" for p in points[:3]]
+    if rng.random() < 0.4:
+        answer += ["", f"常用的估算公式：{rng.choice(FORMULAS)}。"]
+    if rng.random() < 0.6:
+        answer += ["", "示例：", "", *similar_code(rng)]
+    return answer
+
+
+def similar_question(rng: random.Random, concept: str, aspect: str) -> str:
+    template = rng.choice(PARAPHRASES)
+    question = template.format(v=rng.choice(VERBS), c=concept, a=aspect, x=rng.choice(CONTEXTS))
+    for plain, other in SYNONYMS:
+        if plain in question and rng.random() < 0.3:
+            question = question.replace(plain, other, 1)
+    return question
+
+
+def similar_cards(rng: random.Random, count: int, topic_keys: list[str]) -> list[dict]:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from qadeck.similarity import normalise  # what qadeck calls the same question
+
+    # Concepts grow with the corpus, so each is asked about as often at any size; a few are popular.
+    concepts = [m + n for m in MODIFIERS for n in NOUNS]
+    rng.shuffle(concepts)
+    concepts = concepts[:max(8, min(len(concepts), count // 12))]
+    weights = [1 / (rank + 1) ** 0.6 for rank in range(len(concepts))]
+    seen: set[str] = set()
+    cards: list[dict] = []
+    while len(cards) < count:
+        concept = rng.choices(concepts, weights)[0]
+        aspect = rng.choice(ASPECTS_SIMILAR)
+        question = similar_question(rng, concept, aspect)
+        key = normalise(question)
+        if key in seen:
+            continue  # an exact repeat of a question is an error, not a benchmark
+        seen.add(key)
+        index = len(cards)
+        if cards and rng.random() < 0.1:  # the same answer copied into another article
+            copied = rng.choice(cards)
+            answer, explanation = copied["answer"], copied["explanation"]
+        else:
+            answer, explanation = similar_answer(rng, concept, aspect), rng.choice(EXPLAINS)
+        cards.append({"id": f"card-{index:06d}", "question": question, "answer": answer, "explanation": explanation,
+                      "topics": rng.sample(topic_keys, rng.choice([1, 1, 2])), "tags": [f"set-{index % 7}"]})
+    return cards
+
+
+def generate(count: int, out: Path, seed: int = 5, mode: str = "distinct") -> list[Path]:
+    """Write ``count`` cards under ``out`` (``mode``: "distinct" or "similar"); returns the files written."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
@@ -130,12 +261,18 @@ def generate(count: int, out: Path, seed: int = 5) -> list[Path]:
     written = [out / "topics.yaml"]
     written[0].write_text("\n".join(topics) + "\n", encoding="utf-8")
     keys = list(TOPICS)
-    used: set[str] = set()
+    if mode == "similar":
+        cards = similar_cards(rng, count, keys)
+    elif mode == "distinct":
+        used: set[str] = set()
+        cards = [make_card(rng, index, keys, used) for index in range(count)]
+    else:
+        raise ValueError(f"unknown mode {mode!r}")
     for first in range(0, count, CARDS_PER_FILE):
         number = first // CARDS_PER_FILE
         lines = ["source:", f"  title: 合成资料 第 {number} 部分", f"  origin: bench_{number:04d}.txt", "cards:"]
-        for index in range(first, min(first + CARDS_PER_FILE, count)):
-            lines += card_yaml(make_card(rng, index, keys, used))
+        for card in cards[first:first + CARDS_PER_FILE]:
+            lines += card_yaml(card)
         path = out / f"part-{number:04d}.yaml"
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         written.append(path)
@@ -147,9 +284,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("count", type=int, help="number of cards")
     parser.add_argument("out", type=Path, help="corpus directory to write (created if missing)")
     parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--mode", choices=("similar", "distinct"), default="similar",
+                        help="similar: questions paraphrase each other, like a real corpus (default); "
+                             "distinct: every question about its own made-up system")
     args = parser.parse_args(argv)
-    files = generate(args.count, args.out, args.seed)
-    print(f"wrote {args.count} card(s) in {len(files)} file(s) under {args.out}")
+    files = generate(args.count, args.out, args.seed, args.mode)
+    print(f"wrote {args.count} {args.mode} card(s) in {len(files)} file(s) under {args.out}")
     return 0
 
 

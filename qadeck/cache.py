@@ -1,21 +1,30 @@
-"""A content-addressed cache of rendered fields, so a rebuild re-renders only what changed.
+"""A content-addressed build cache, so a rebuild re-renders (and re-parses) only what changed.
 
 Layout (default root ``.cache/qadeck/``)::
 
-    render-v1-py311/         one generation: cache format + the Python version (marshal)
+    render-v2-py311/         one generation: cache format + the Python version (marshal)
         00.pack ... ff.pack  256 buckets; an entry lives in the bucket named by its key's first byte
+    parsed-v2-py311/         validated cards of each card file (:class:`ParsedFiles`), same buckets
+    pairs-v2-py311/          near-duplicate pairs of the newest few question sets (:func:`similar_pairs`)
 
 A key is a BLAKE2b digest of the card's Markdown sources plus :func:`render_context` (renderer
 version, library versions, Markdown/sanitiser configuration, Pygments styles): anything that can
 change the HTML changes every key. An entry holds the sanitised HTML of the card's Markdown fields
 and the day it was last used.
 
-A bucket file is ``MAGIC + CRC-32 + length + payload`` with a marshal payload. A file whose
-checksum, length or shape is wrong is ignored (its cards are re-rendered, the file replaced), never
-trusted. Files are only ever replaced whole (temp file + rename), so a concurrent build sees the
+A bucket file is ``MAGIC + length + MAC + payload`` with a marshal payload. The MAC is keyed
+BLAKE2b with a secret kept outside the project (``$XDG_CACHE_HOME/qadeck/cache-key``, else
+``~/.cache/qadeck/cache-key``, mode 0600, made on first use). Only this user's qadeck, which stores
+nothing but sanitiser output, can write a file that verifies; a file written by anyone else (a
+cache committed to the corpus repository, a crafted or damaged file) is ignored: its cards are
+re-rendered and the file replaced, so cached HTML cannot bypass the sanitiser. Sanitising again
+on the way out was measured at ~0.2-0.3 ms per card, as much as the rest of a warm rebuild's work
+per card; the MAC costs microseconds. A file whose length, MAC or shape is wrong is never
+unmarshalled. Files are only ever replaced whole (temp file + rename), so a concurrent build sees the
 old or the new bucket, never half of one; when two builds add to the same bucket at once, the last
 rename wins and the other's entries are simply rendered again next time. Reading 256 buckets costs
-far less than 10,000 small files would (measured: ~0.25 s for 10,000 cards, most of it decoding).
+far less than 10,000 small files would (measured: ~0.25 s for 10,000 cards, most of it decoding);
+one SQLite file was measured too and took twice as long (see README, Performance).
 When a bucket is rewritten, entries the build did not use and that were last written more than
 :data:`KEEP_DAYS` ago are dropped; generations nobody wrote to for as long are deleted.
 
@@ -24,24 +33,27 @@ The cache never fails a build: if it cannot be read or written, the build render
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import marshal
+import os
+import pickle
 import shutil
 import struct
 import sys
 import time
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Collection, Iterable, Sequence
 
 from .output import write_atomically
 
-FORMAT = 1
-MAGIC = b"QDKC\x01\n"
-HEADER = struct.Struct("<IQ")  # CRC-32 and length of the payload that follows
+FORMAT = 2
+MAGIC = b"QDKC\x02\n"
+HEADER = struct.Struct("<Q16s")  # length of the payload that follows, and its MAC
 KEEP_DAYS = 30
 DEFAULT_ROOT = Path(".cache") / "qadeck"
+KEY_FILE = Path("qadeck") / "cache-key"
 
 Fields = tuple  # tuple[str, ...]: the rendered Markdown fields of one card
 
@@ -76,26 +88,69 @@ def render_context(templates_dir: Path | None) -> bytes:
     return json.dumps(context, sort_keys=True).encode()
 
 
-def frame(payload: bytes) -> bytes:
-    """A cache file's bytes: magic, checksum and length, then ``payload``."""
-    return MAGIC + HEADER.pack(zlib.crc32(payload), len(payload)) + payload
+def secret_path() -> Path:
+    """Where this user's cache key lives: outside any project, so no corpus can ship one."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / KEY_FILE
 
 
-def unframe(blob: bytes) -> bytes | None:
-    """The payload of a cache file's bytes, or None unless it is whole and its checksum matches."""
+def load_secret() -> tuple[bytes, str]:
+    """(this user's cache key, why it could not be stored or "").
+
+    Made on first use from ``os.urandom``. When it cannot be stored, a key for this run only is
+    returned: the cache then verifies nothing an earlier build wrote, which costs time only.
+    """
+    path = secret_path()
+    try:
+        data = path.read_bytes()
+        if len(data) == 32:
+            return data, ""
+    except OSError:
+        pass
+    fresh = os.urandom(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(fresh)
+        return fresh, ""
+    except FileExistsError:  # another build made it meanwhile, or it is not a key
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return fresh, f"{path}: {exc.strerror or exc}"
+        return (data, "") if len(data) == 32 else (fresh, f"{path}: not a cache key; delete it")
+    except OSError as exc:
+        return fresh, f"{path}: {exc.strerror or exc}"
+
+
+def _mac(secret: bytes, payload: bytes) -> bytes:
+    return hashlib.blake2b(payload, key=secret, digest_size=16).digest()
+
+
+def frame(payload: bytes, secret: bytes) -> bytes:
+    """A cache file's bytes: magic, length and MAC, then ``payload``."""
+    return MAGIC + HEADER.pack(len(payload), _mac(secret, payload)) + payload
+
+
+def unframe(blob: bytes, secret: bytes) -> bytes | None:
+    """The payload of a cache file's bytes, or None unless it is whole and its MAC verifies."""
     start = len(MAGIC) + HEADER.size
     if len(blob) < start or not blob.startswith(MAGIC):
         return None
-    crc, length = HEADER.unpack_from(blob, len(MAGIC))
+    length, mac = HEADER.unpack_from(blob, len(MAGIC))
     payload = blob[start:]
-    if len(payload) != length or zlib.crc32(payload) != crc:
+    if len(payload) != length or not hmac.compare_digest(_mac(secret, payload), mac):
         return None
     return payload
 
 
-def load_framed(blob: bytes):
-    """The marshalled value inside a cache file's bytes, or None when it is damaged in any way."""
-    payload = unframe(blob)
+def load_framed(blob: bytes, secret: bytes):
+    """The marshalled value inside a cache file's bytes, or None unless it verifies.
+
+    marshal is not safe against crafted input; only bytes this user's qadeck wrote get to it.
+    """
+    payload = unframe(blob, secret)
     if payload is None:
         return None
     try:
@@ -108,7 +163,7 @@ def load_framed(blob: bytes):
 class CacheStats:
     hits: int = 0
     misses: int = 0
-    damaged: int = 0  # bucket files ignored because their checksum or shape was wrong
+    damaged: int = 0  # bucket files ignored because their MAC or shape was wrong
     written: int = 0  # bucket files written
     error: str = ""  # why the cache could not be written, if it could not
 
@@ -116,23 +171,30 @@ class CacheStats:
 class RenderCache:
     """Rendered fields by content key; see the module docstring for the layout and guarantees."""
 
-    def __init__(self, root: Path, context: bytes, now: float | None = None, arity: int = 3, name: str = "render"):
+    def __init__(self, root: Path, context: bytes, now: float | None = None, arity: int | None = 3,
+                 secret: bytes | None = None, kind: str = "render"):
+        """``arity``: fields per entry, or None for entries that are opaque bytes; ``kind``: what
+        is cached (the generation folder's name)."""
+        self.stats = CacheStats()
+        if secret is None:
+            secret, self.stats.error = load_secret()
+        self.secret = secret
         self.root = Path(root)
-        self._name = name  # the lint keeps its findings in a RenderCache of its own name
-        self.dir = self.root / f"{name}-v{FORMAT}-py{sys.version_info[0]}{sys.version_info[1]}"
+        self._kind = kind
+        self.dir = self.root / f"{kind}-v{FORMAT}-py{sys.version_info[0]}{sys.version_info[1]}"
         self._salt = hashlib.blake2b(context, digest_size=32).digest()
+        self.now = now
         self._today = int((time.time() if now is None else now) // 86400)
         self._arity = arity
         self._buckets: dict[str, dict[bytes, tuple[int, Fields]]] = {}
         self._damaged: set[str] = set()
         self._used: set[bytes] = set()
-        self.stats = CacheStats()
 
     def key(self, sources: Sequence[str]) -> bytes:
         """The content key of one card's Markdown sources (length-prefixed, so unambiguous)."""
         digest = hashlib.blake2b(self._salt, digest_size=20)
         for text in sources:
-            data = text.encode("utf-8", "surrogatepass")
+            data = text if type(text) is bytes else text.encode("utf-8", "surrogatepass")
             digest.update(len(data).to_bytes(8, "little"))
             digest.update(data)
         return digest.digest()
@@ -154,7 +216,7 @@ class RenderCache:
         """Add entries and rewrite their buckets (plus any damaged one); errors are recorded, not raised."""
         by_bucket: dict[str, dict[bytes, Fields]] = {}
         for key, fields in entries.items():
-            by_bucket.setdefault(key.hex()[:2], {})[key] = tuple(fields)
+            by_bucket.setdefault(key.hex()[:2], {})[key] = fields if self._arity is None else tuple(fields)
             self._used.add(key)
         for name in sorted(set(by_bucket) | self._damaged):
             old = self._bucket(name)
@@ -197,13 +259,18 @@ class RenderCache:
         return entries
 
     def _decode(self, blob: bytes) -> dict[bytes, tuple[int, Fields]] | None:
-        entries = load_framed(blob)
+        entries = load_framed(blob, self.secret)
         if not isinstance(entries, dict):
             return None
         arity = self._arity
         for key, value in entries.items():
-            if not (type(key) is bytes and type(value) is tuple and len(value) == 2 and type(value[0]) is int
-                    and type(value[1]) is tuple and len(value[1]) == arity and all(type(f) is str for f in value[1])):
+            if not (type(key) is bytes and type(value) is tuple and len(value) == 2 and type(value[0]) is int):
+                return None
+            item = value[1]
+            if arity is None:
+                if type(item) is not bytes:
+                    return None
+            elif not (type(item) is tuple and len(item) == arity and all(type(f) is str for f in item)):
                 return None
         return entries
 
@@ -212,7 +279,7 @@ class RenderCache:
         if not entries:
             path.unlink(missing_ok=True)
             return
-        blob = frame(marshal.dumps(entries))
+        blob = frame(marshal.dumps(entries), self.secret)
         write_atomically(path, lambda tmp: tmp.write_bytes(blob))
         self.stats.written += 1
 
@@ -220,12 +287,62 @@ class RenderCache:
         """Delete other cache generations (older format/Python) that nobody wrote to for a while."""
         limit = time.time() - KEEP_DAYS * 86400
         try:
-            siblings = [p for p in self.root.iterdir() if p.is_dir() and p.name.startswith(f"{self._name}-v") and p != self.dir]
+            siblings = [p for p in self.root.iterdir() if p.is_dir() and p.name.startswith(f"{self._kind}-") and p != self.dir]
             for path in siblings:
                 if path.stat().st_mtime < limit:
                     shutil.rmtree(path, ignore_errors=True)
         except OSError:
             pass
+
+
+class ParsedFiles:
+    """Card files already read and validated, by content: a warm build parses only the files that changed.
+
+    Called by the loader in place of its own file reader (``read_corpus(..., load_file=...)``).
+    A file's entry is keyed by its bytes, its path, the topics it is checked against and the
+    loader's code; only files without problems are stored, so every problem is found afresh.
+    Entries are pickled Cards in MAC-verified buckets like the render cache's: only this user's
+    qadeck can write one, so unpickling them runs nobody else's data.
+    """
+
+    def __init__(self, cache: RenderCache):
+        from . import errors, loader, model, yamlread
+
+        code = b"".join(Path(m.__file__).read_bytes() for m in (errors, loader, model, yamlread))
+        self._store = RenderCache(cache.root, code, now=cache.now, arity=None, secret=cache.secret, kind="parsed")
+        self._fresh: dict[bytes, bytes] = {}
+
+    @property
+    def stats(self) -> CacheStats:
+        return self._store.stats
+
+    def __call__(self, path: Path, topics: dict, problems: list, parse):
+        try:
+            raw = Path(path).read_bytes()
+        except OSError:
+            return parse(path, topics, problems)  # the loader reports it
+        key = self._store.key((str(path), repr(sorted(topics.items())), raw))
+        blob = self._store.get_many([key]).get(key)
+        if blob is not None:
+            from .model import Card
+
+            try:
+                cards = pickle.loads(blob)
+            except Exception:  # written by this qadeck, yet unreadable (say, a class changed shape)
+                cards = None
+            if type(cards) is list and all(type(card) is Card for card in cards):
+                return cards
+        before = len(problems)
+        cards = parse(path, topics, problems, raw)
+        if len(problems) == before:
+            self._fresh[key] = pickle.dumps(cards, protocol=pickle.HIGHEST_PROTOCOL)
+        return cards
+
+    def save(self) -> None:
+        """Store the files parsed in this build (errors are recorded in :attr:`stats`)."""
+        if self._fresh:
+            self._store.put_many(self._fresh)
+            self._fresh = {}
 
 
 class ResultCache:
@@ -236,13 +353,14 @@ class ResultCache:
 
     KEEP_FILES = 8
 
-    def __init__(self, root: Path, name: str):
+    def __init__(self, root: Path, name: str, secret: bytes):
         self.dir = Path(root) / f"{name}-v{FORMAT}-py{sys.version_info[0]}{sys.version_info[1]}"
+        self.secret = secret
 
     def get(self, key: bytes, valid) -> object | None:
         """The value stored under ``key`` if it is intact and ``valid(value)``; else None."""
         try:
-            value = load_framed((self.dir / f"{key.hex()}.pack").read_bytes())
+            value = load_framed((self.dir / f"{key.hex()}.pack").read_bytes(), self.secret)
         except OSError:
             return None
         return value if value is not None and valid(value) else None
@@ -250,7 +368,7 @@ class ResultCache:
     def put(self, key: bytes, value) -> None:
         payload = marshal.dumps(value)
         try:
-            write_atomically(self.dir / f"{key.hex()}.pack", lambda tmp: tmp.write_bytes(frame(payload)))
+            write_atomically(self.dir / f"{key.hex()}.pack", lambda tmp: tmp.write_bytes(frame(payload, self.secret)))
             files = sorted(self.dir.glob("*.pack"), key=lambda p: p.stat().st_mtime, reverse=True)
             for old in files[self.KEEP_FILES:]:
                 old.unlink(missing_ok=True)
@@ -258,28 +376,32 @@ class ResultCache:
             pass  # a cache that cannot be written only costs time
 
 
-def similar_pairs(questions: Sequence[str], root: Path | None):
-    """similarity.similar_pairs(questions), remembered under ``root`` (None: not remembered).
+def similar_pairs(questions: Sequence[str], cache: RenderCache | None, distinct: Collection[tuple[int, int]] = ()):
+    """The build's near-duplicate search (similarity.similar_pairs, each question's
+    similarity.NEIGHBOURS closest), remembered beside ``cache`` (None: not remembered).
 
-    The near-duplicate check compares every question with the corpus (seconds at 10,000 cards);
-    its result depends only on the questions and the similarity code, so an edit to an answer,
-    tags or topics reuses it.
+    Its result depends only on the questions, the reviewed pairs and the similarity code, so an
+    edit to an answer, tags or topics reuses it.
     """
     from . import similarity
 
-    if root is None:
-        return similarity.similar_pairs(questions)
+    def search():
+        return similarity.similar_pairs(questions, top=similarity.NEIGHBOURS, distinct=distinct)
+
+    if cache is None:
+        return search()
     try:
         code = Path(similarity.__file__).read_bytes()
     except (OSError, TypeError):
-        return similarity.similar_pairs(questions)
-    digest = hashlib.blake2b(code + repr(similarity.NEAR_THRESHOLD).encode(), digest_size=20)
+        return search()
+    digest = hashlib.blake2b(code, digest_size=20)
+    digest.update(repr((similarity.NEAR_THRESHOLD, similarity.NEIGHBOURS, sorted(distinct))).encode())
     for text in questions:
         data = text.encode("utf-8", "surrogatepass")
         digest.update(len(data).to_bytes(8, "little"))
         digest.update(data)
     key = digest.digest()
-    store = ResultCache(root, "pairs")
+    store = ResultCache(cache.root, "pairs", cache.secret)
     count = len(questions)
 
     def valid(value) -> bool:
@@ -290,6 +412,6 @@ def similar_pairs(questions: Sequence[str], root: Path | None):
     stored = store.get(key, valid)
     if stored is not None:
         return [similarity.Pair(*v) for v in stored]
-    pairs = similarity.similar_pairs(questions)
+    pairs = search()
     store.put(key, [(p.first, p.second, float(p.score), bool(p.exact)) for p in pairs])
     return pairs

@@ -17,6 +17,7 @@ from .notetype import project_templates
 from .pipeline import DEFAULT_CACHE_DIR, BuildOptions, BuildResult, build
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
+NEAR_DUPLICATES_SHOWN = 20  # a paraphrasing corpus can have thousands; the first ones say what to do
 
 
 COMMANDS = {
@@ -47,6 +48,8 @@ def build_parser(prog: str = "build.py", add_help: bool = True) -> argparse.Argu
     parser.add_argument("--no-cache", action="store_true", help="render every card again; neither read nor write the render cache")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, metavar="DIR", help="render cache (default: .cache/qadeck/)")
     parser.add_argument("--jobs", type=_positive, metavar="N", help="render with N processes (default: the cores, when there is enough to render)")
+    parser.add_argument("--all-duplicates", action="store_true",
+                        help=f"print every near-duplicate warning (default: the first {NEAR_DUPLICATES_SHOWN})")
     parser.add_argument("-v", "--verbose", action="store_true", help="print how long each stage took (on stderr)")
     parser.set_defaults(prog=prog.split()[0])  # the program's own name, for hints
     parser.add_argument("--changes-since", metavar="REF", help="list the cards added, changed and retired since this git "
@@ -172,6 +175,14 @@ def _run_build(args: argparse.Namespace, options: BuildOptions) -> BuildResult:
         print(_timing_line(result), file=sys.stderr)
     for warning in result.warnings:
         print(f"warning: {warning}", file=sys.stderr)
+    near = result.near_duplicates
+    shown = near if args.all_duplicates else near[:NEAR_DUPLICATES_SHOWN]
+    for warning in shown:
+        print(f"warning: {warning}", file=sys.stderr)
+    if len(near) > len(shown):
+        command = "python build.py" if args.prog == "build.py" else args.prog
+        print(f"warning: … and {len(near) - len(shown)} more near-duplicate question(s); "
+              f"`{command} --check --all-duplicates` lists them", file=sys.stderr)
     print(_lint_line(result.lint_warnings, args.cards, args.prog), file=sys.stderr)
     _print_summary(result)
     return result

@@ -1,10 +1,11 @@
 """Card-quality lint: find cards that break the rules of good flashcards, with ``file:line``.
 
-Each card is analysed on its own text alone (:func:`analyse_card`), so the findings are cached by
+Each card is analysed on its own text alone (:func:`analyse_card`), so the result is cached by
 content (a :class:`cache.RenderCache` named ``lint``) and a corpus where one card changed analyses
-one card. A finding is kept as (rule, field, line inside the field's text, message); the line in the
-card file is worked out afterwards, so moving a card does not invalidate it. Per-card ignores and
-corpus-wide switches are applied after the cache, since they do not change what a card's text says.
+one card. A hit is kept as (rule or measure, field, line inside the field's text, message or value).
+Everything else is applied after the cache: the thresholds (:func:`judge`), the corpus's and the
+card's ignores, and the line in the card file (so moving a card or changing a threshold re-analyses
+nothing).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import ast
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -102,11 +103,11 @@ def lint_corpus(corpus: Corpus, cards: Sequence[Card] | None = None, cache_dir: 
     cards = corpus.cards if cards is None else cards
     settings = corpus.lint
     sources = [card_sources(card) for card in cards]
-    cache = _cache(cache_dir, settings)
+    cache = _cache(cache_dir)
     keys = [cache.key(s) for s in sources] if cache is not None else list(sources)
     found = cache.get_many(dict.fromkeys(keys)) if cache is not None else {}
     todo = {key: source for key, source in zip(keys, sources) if key not in found}
-    fresh = dict(zip(todo, _analyse_many(list(todo.values()), settings, jobs)))
+    fresh = dict(zip(todo, _analyse_many(list(todo.values()), jobs)))
     if cache is not None and fresh:
         cache.put_many({key: (json.dumps(hits, ensure_ascii=False),) for key, hits in fresh.items()})
     report = LintReport(analysed=len(todo), cached=len(cards) - sum(1 for k in keys if k in todo))
@@ -119,24 +120,23 @@ def lint_corpus(corpus: Corpus, cards: Sequence[Card] | None = None, cache_dir: 
 
 
 def card_sources(card: Card) -> tuple[str, ...]:
-    """Everything on which a card's findings depend (besides the settings)."""
+    """Everything :func:`analyse_card` looks at."""
     return (card.question, card.answer, card.cloze, card.explanation, card.recall)
 
 
-def _cache(cache_dir: Path | None, settings: LintSettings):
+def _cache(cache_dir: Path | None):
     if cache_dir is None:
         return None
     import pyflakes
 
     from .cache import RenderCache
 
-    thresholds = {k: v for k, v in asdict(settings).items() if k != "ignore"}
-    context = json.dumps({"version": LINT_VERSION, "settings": thresholds, "pyflakes": pyflakes.__version__,
+    context = json.dumps({"version": LINT_VERSION, "pyflakes": pyflakes.__version__,
                           "code": hashlib.blake2b(Path(__file__).read_bytes()).hexdigest()}, sort_keys=True)
-    return RenderCache(Path(cache_dir), context.encode(), arity=1, name="lint")
+    return RenderCache(Path(cache_dir), context.encode(), arity=1, kind="lint")
 
 
-def _analyse_many(sources: list[tuple[str, ...]], settings: LintSettings, jobs: int | None) -> list[list]:
+def _analyse_many(sources: list[tuple[str, ...]], jobs: int | None) -> list[list]:
     from .parallel import CHUNK_MAX, _context, _worker_init, plan_jobs
 
     jobs = plan_jobs(len(sources), jobs)
@@ -147,18 +147,19 @@ def _analyse_many(sources: list[tuple[str, ...]], settings: LintSettings, jobs: 
             size = max(8, min(CHUNK_MAX * 4, -(-len(sources) // (jobs * 8))))
             chunks = [sources[i:i + size] for i in range(0, len(sources), size)]
             with ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_worker_init) as pool:
-                return [hits for chunk in pool.map(_analyse_chunk, chunks, [settings] * len(chunks)) for hits in chunk]
+                return [hits for chunk in pool.map(_analyse_chunk, chunks) for hits in chunk]
         except (ImportError, OSError, RuntimeError):  # no worker processes here: analyse in this one
             pass
-    return _analyse_chunk(sources, settings)
+    return _analyse_chunk(sources)
 
 
-def _analyse_chunk(chunk: Sequence[tuple[str, ...]], settings: LintSettings) -> list[list]:
-    return [analyse_card(*sources, settings=settings) for sources in chunk]
+def _analyse_chunk(chunk: Sequence[tuple[str, ...]]) -> list[list]:
+    return [analyse_card(*sources) for sources in chunk]
 
 
 def _card_findings(card: Card, hits: list, settings: LintSettings, lines: "_FileLines") -> list[Finding]:
-    """Cached hits -> findings in the card file, after the corpus's and the card's ignores."""
+    """Analysed hits -> findings in the card file, after the thresholds and the corpus's and the card's ignores."""
+    hits = judge(hits, settings)
     fired = {rule for rule, *_ in hits}
     silenced = set(settings.ignore) | set(card.lint.ignore)
     out = []
@@ -214,11 +215,13 @@ class _FileLines:
 
 # -- one card ----------------------------------------------------------------------------------
 
-def analyse_card(question: str, answer: str, cloze: str, explanation: str, recall: str,
-                 settings: LintSettings = LintSettings()) -> list[list]:
-    """Every rule hit of one card's text: ``[rule, field, line inside that field, message]``.
+def analyse_card(question: str, answer: str, cloze: str, explanation: str, recall: str) -> list[list]:
+    """What one card's text shows: ``[rule or measure, field, line inside that field, message or value]``.
 
-    Pure (no files, no ignores), so the result can be cached by the text and settings alone.
+    Rules without a threshold come with their message; the thresholded ones come as measures
+    (``size``, ``list``, ``repeat``) that :func:`judge` compares with the settings. So the result
+    depends on the text alone (no files, settings or ignores) and is cached by it: changing a
+    threshold re-analyses nothing.
     """
     hits: list[list] = []
     texts = {"question": question, "answer": answer, "cloze": cloze, "explanation": explanation}
@@ -232,20 +235,10 @@ def analyse_card(question: str, answer: str, cloze: str, explanation: str, recal
         hits += _code_hits(name, text)
 
     back = "cloze" if cloze else "answer"
-    size = measure(prose.get(back, ""))
-    if size > settings.too_long_answer:
-        hits.append(["QD102", back, 0, f"{back} prose is {size} Han characters/words (more than {settings.too_long_answer}): "
-                                       "split it into smaller cards"])
-    elif size > settings.long_answer:
-        hits.append(["QD101", back, 0, f"{back} prose is {size} Han characters/words (more than {settings.long_answer}): "
-                                       "keep one idea per card"])
-
+    hits.append(["size", back, 0, measure(prose.get(back, ""))])
     answer_lists = markdown_lists(prose.get("answer", ""))
     if not cloze and recall != "list":
-        for first, items, _indent in answer_lists:
-            if len(items) >= settings.list_items:
-                hits.append(["QD103", "answer", first, f"a list of {len(items)} items: make the card 'recall: list' "
-                                                       "or a cloze, or split it"])
+        hits += [["list", "answer", first, len(items)] for first, items, _indent in answer_lists if len(items) > 1]
 
     asked = question_text(prose.get("question", ""))
     if YES_NO_ZH.search(asked) and not WH_ZH.search(asked) or YES_NO_EN.search(asked) and not WH_EN.search(asked):
@@ -255,11 +248,30 @@ def analyse_card(question: str, answer: str, cloze: str, explanation: str, recal
 
     hits += _answer_in_question(asked, prose, deletions, answer_lists, cloze, recall)
     if "explanation" in prose:
-        ratio = overlap(prose["explanation"], plain.get(back, ""), asked)
-        if ratio is not None and ratio >= settings.repeat_ratio:
-            hits.append(["QD302", "explanation", 0, f"the explanation mostly repeats the {back} ({ratio:.0%} of it is there): "
-                                                    "say what the answer does not, or drop it"])
+        ratio = overlap(prose["explanation"], prose.get(back, ""), asked)
+        if ratio is not None:
+            hits.append(["repeat", "explanation", 0, ratio])
     return hits
+
+
+def judge(hits: list[list], settings: LintSettings) -> list[list]:
+    """Analysed hits -> rule hits ``[rule, field, line, message]``: measures compared with the thresholds."""
+    out = []
+    for kind, name, index, value in hits:
+        if kind == "size" and value > settings.too_long_answer:
+            out.append(["QD102", name, index, f"{name} prose is {value} Han characters/words (more than "
+                                              f"{settings.too_long_answer}): split it into smaller cards"])
+        elif kind == "size" and value > settings.long_answer:
+            out.append(["QD101", name, index, f"{name} prose is {value} Han characters/words (more than "
+                                              f"{settings.long_answer}): keep one idea per card"])
+        elif kind == "list" and value >= settings.list_items:
+            out.append(["QD103", name, index, f"a list of {value} items: make the card 'recall: list' or a cloze, or split it"])
+        elif kind == "repeat" and value >= settings.repeat_ratio:
+            out.append(["QD302", name, index, f"the explanation mostly repeats the answer ({value:.0%} of it is there): "
+                                              "say what the answer does not, or drop it"])
+        elif kind in RULES:
+            out.append([kind, name, index, value])
+    return out
 
 
 def strip_cloze(text: str, deletions: list[str] | None = None) -> str:

@@ -35,8 +35,12 @@ def load_corpus(cards_dir: Path) -> Corpus:
     return corpus
 
 
-def read_corpus(cards_dir: Path) -> tuple[Corpus, list[Problem]]:
-    """The corpus's valid cards plus every problem found (so callers can add their own checks)."""
+def read_corpus(cards_dir: Path, load_file=None) -> tuple[Corpus, list[Problem]]:
+    """The corpus's valid cards plus every problem found (so callers can add their own checks).
+
+    ``load_file(path, topics, problems, parse)``: reads one card file instead of ``parse`` (this
+    module's reader, same first three arguments plus the file's bytes), e.g. from a cache.
+    """
     cards_dir = Path(cards_dir)
     problems: list[Problem] = []
     if not cards_dir.is_dir():
@@ -46,7 +50,9 @@ def read_corpus(cards_dir: Path) -> tuple[Corpus, list[Problem]]:
     seen: dict[str, Card] = {}
     files = sorted(p for p in cards_dir.glob("*.yaml") if p.name not in (TOPICS_FILE, LEDGER_FILE))
     for path in files:
-        for card in _load_card_file(path, topics, problems):
+        loaded = _load_card_file(path, topics, problems) if load_file is None else \
+            load_file(path, topics, problems, _load_card_file)
+        for card in loaded:
             if card.id in seen:
                 problems.append(Problem(card.location, f"id '{card.id}' is already used at {seen[card.id].location}", card.id))
                 continue

@@ -10,11 +10,12 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import time
 from typing import Callable, Sequence
 
 # Rendering a card with a 20-line code block costs ~2.5-3 ms; a forked pool costs ~20-50 ms to
 # start and warm up, and each chunk a round trip. Below this many cards, one process is as fast.
-PARALLEL_MIN_CARDS = 100
+PARALLEL_MIN_CARDS = 500  # below this a pool's start-up costs more than it saves (the shipped ~200 cards)
 CHUNK_MIN, CHUNK_MAX = 8, 32  # small chunks: a busy core or a slow chunk leaves less of a tail
 
 Sources = tuple  # tuple[str, ...]: a card's Markdown fields
@@ -57,7 +58,8 @@ class PendingRender:
             try:
                 from concurrent.futures import ProcessPoolExecutor  # only builds that use it pay for the import
 
-                self._pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_worker_init)
+                self._pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_worker_init,
+                                                 initargs=(os.getpid(),))
                 self._futures = [self._pool.submit(_render_chunk, list(sources[i:i + size]))
                                  for i in range(0, len(sources), size)]
             except (ImportError, OSError, RuntimeError):  # RuntimeError: BrokenProcessPool
@@ -97,8 +99,40 @@ def _render_serial(sources: Sequence[Sources], progress: Progress | None) -> lis
     return out
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it cancels the rest
+    _die_with(parent)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with(parent: int) -> None:
+    """End this worker when the build that started it ends, however it ends (even kill -9).
+
+    Otherwise an orphaned worker keeps rendering for minutes and holds the build's stdout open,
+    so ``build.py | tee`` or a CI step never finishes. Linux: the kernel sends SIGKILL when the
+    parent dies (prctl). Elsewhere: a thread polls the parent's pid.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent:  # it died before prctl took effect
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="qadeck-parent-watch", daemon=True).start()
 
 
 def _context():

@@ -20,7 +20,7 @@ from .output import write_all_atomically
 from .cache import DEFAULT_ROOT as DEFAULT_CACHE_DIR
 from .render import RENDERED_SINCE, RenderStats, start_render
 from .select import select_cards
-from .similarity import duplicate_questions
+from .similarity import acknowledged_pairs, duplicate_questions
 
 
 @dataclass(frozen=True)
@@ -46,6 +46,7 @@ class BuildResult:
     size: int = 0
     html: Path | None = None
     warnings: list[Problem] = field(default_factory=list)
+    near_duplicates: list[Problem] = field(default_factory=list)  # warnings too; may be many, so kept apart
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, in build order
     render_stats: RenderStats | None = None
     retired: int = 0  # retired notes shipped
@@ -71,7 +72,13 @@ def default_output(options: BuildOptions, corpus: Corpus) -> Path:
 def build(options: BuildOptions, clock: Clock, progress: Progress | None = None) -> BuildResult:
     timings: dict[str, float] = {}
     lap = _stopwatch(timings)
-    corpus, problems = read_corpus(options.cards_dir)
+    cache = _cache(options, clock)
+    parsed = None
+    if cache is not None:
+        from .cache import ParsedFiles
+
+        parsed = ParsedFiles(cache)
+    corpus, problems = read_corpus(options.cards_dir, parsed)
     ledger, found = read_ledger(options.cards_dir)
     problems += found
     note_types = {}
@@ -80,16 +87,18 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
         note_types = load_note_types(options.templates_dir, tuple(dict.fromkeys(["qa", *(c.kind for c in corpus.cards)])))
     except InputError as exc:
         problems += exc.problems
+    if parsed is not None and not problems:
+        parsed.save()
     lap("load")
     # Lint errors (Python that does not parse) fail the build like bad input; warnings are counted.
-    lint = lint_corpus(corpus, cache_dir=options.cache_dir) if corpus.cards else LintReport()
+    lint = lint_corpus(corpus, cache_dir=options.cache_dir, jobs=options.jobs) if corpus.cards else LintReport()
     problems += [finding.as_problem() for finding in lint.errors]
     lap("lint")
     if problems:
         # Still check the valid cards (duplicate questions, cloze placement), so one run reports every problem there is.
         if corpus.cards:
-            problems += duplicate_problems(corpus, options.cache_dir)[0]
-            problems += render_problems(corpus, _render_cache(options, clock))
+            problems += duplicate_problems(corpus, cache)[0]
+            problems += render_problems(corpus, cache)
         raise InputError(problems)
     cards = select_cards(corpus, list(options.tags))
     output = default_output(options, corpus)
@@ -101,11 +110,11 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
     ledger = update_ledger(ledger, corpus, clock.now)
     retired = retired_for(ledger, corpus, cards, options.tags)
     pending = None if options.check_only else start_render(
-        corpus, [*cards, *(r.card for r in retired)], cache=_render_cache(options, clock), jobs=options.jobs,
+        corpus, [*cards, *(r.card for r in retired)], cache=cache, jobs=options.jobs,
         progress=_for_stage(progress, "render"))
     lap("render")
     try:
-        errors, warnings = duplicate_problems(corpus, options.cache_dir)
+        errors, warnings = duplicate_problems(corpus, cache)
         if errors:
             raise InputError(errors)
         lap("check")
@@ -113,11 +122,12 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
         for card in cards:
             name = corpus.topics[card.primary_topic].name
             counts[name] = counts.get(name, 0) + 1
-        result = BuildResult(corpus=corpus, deck_counts=counts, warnings=[*corpus.warnings, *warnings], timings=timings,
-                             retired=len(retired), changes=changes_since(corpus, ledger, options.changes_since),
+        result = BuildResult(corpus=corpus, deck_counts=counts, warnings=list(corpus.warnings),
+                             near_duplicates=warnings, timings=timings, retired=len(retired),
+                             changes=changes_since(corpus, ledger, options.changes_since),
                              lint_warnings=len(lint.warnings))
         if pending is None:
-            found = render_problems(replace(corpus, cards=cards), _render_cache(options, clock))
+            found = render_problems(replace(corpus, cards=cards), cache)
             if found:
                 raise InputError(found)
             return result
@@ -172,11 +182,13 @@ def _stopwatch(timings: dict[str, float]) -> Callable[[str], None]:
     return lap
 
 
-def _render_cache(options: BuildOptions, clock: Clock):
+def _cache(options: BuildOptions, clock: Clock):
+    """The build cache (rendered fields, near-duplicate pairs), or None."""
     if options.cache_dir is None:
         return None
     from .cache import RenderCache, render_context
 
+    # --check renders the cloze cards too (where their markers can go), so it uses the same context.
     return RenderCache(Path(options.cache_dir), render_context(options.templates_dir), now=clock.now)
 
 
@@ -202,14 +214,14 @@ def render_problems(corpus: Corpus, cache=None) -> list[Problem]:
     return []
 
 
-def duplicate_problems(corpus: Corpus, cache_dir: Path | None = None) -> tuple[list[Problem], list[Problem]]:
+def duplicate_problems(corpus: Corpus, cache=None) -> tuple[list[Problem], list[Problem]]:
     """Corpus-wide checks beyond one card: (errors: duplicate questions, warnings: near-duplicates).
 
-    With ``cache_dir``, the similarity of the questions is remembered there between builds.
+    With ``cache`` (a cache.RenderCache), the similar questions are remembered between builds.
     """
     from .cache import similar_pairs
 
     # A cloze card asks its prompt plus the text around the blanks: cloze cards may share a prompt.
     asked = [card.question if card.kind == "qa" else f"{card.question}\n{card.cloze or card.answer}" for card in corpus.cards]
-    pairs = similar_pairs(asked, cache_dir)
+    pairs = similar_pairs(asked, cache, acknowledged_pairs(corpus.cards))
     return duplicate_questions(corpus.cards, pairs=pairs)

@@ -5,26 +5,31 @@ polite prefixes such as 请简述). Near-duplicates compare the question's first
 question words (如何, 进行, 的 …) by a cosine similarity of character bigrams weighted by inverse
 document frequency over the corpus itself: interview questions are written from templates ("如何进行大规模模型的音频处理？" / "…视频处理？"), so a plain edit ratio calls them
 90 % alike although they differ in the one word that matters. Bigrams common to many questions
-(模型, 如何) weigh little, the rare content bigrams (音频, 迁移) decide. An inverted index over
-the rarer bigrams, restricted by prefix filtering, keeps this far from O(n²); from
-:data:`VECTORISE_FROM` questions on it runs on numpy arrays: 10,000 template-made questions take
-about 0.2 s.
+(模型, 如何) weigh little, the rare content bigrams (音频, 迁移) decide.
+
+A corpus of real interview questions asks the same thing many times in other words, so the number
+of alike pairs grows with the square of the corpus. The build therefore reports each card's few
+closest earlier questions only, found through an inverted index of the rare bigrams with short
+posting lists: time and memory grow linearly (10,000 paraphrasing questions: well under a second,
+in plain Python, so a small corpus never pays for importing numpy).
 """
 from __future__ import annotations
 
 import math
 import re
 import unicodedata
-from bisect import bisect_right
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from itertools import chain
+from operator import mul
+from typing import Collection, Iterable, Sequence
 
-from .errors import Problem
+from .errors import Location, Problem
 from .model import Card
 
 NEAR_THRESHOLD = 0.55  # cosine; tuned on the seed articles (see tests/test_similarity.py)
-VECTORISE_FROM = 2000  # questions; numpy below this costs more to import than it saves
+INDEX_CAP = 64  # questions: a bigram more common than this is never used to find candidates
+NEIGHBOURS = 3  # near-duplicates reported per card: its closest earlier questions
 
 # Polite openers that do not change what is asked.
 PREFIXES = (
@@ -103,12 +108,13 @@ class Pair:
 
 
 def similar_pairs(questions: Sequence[str], threshold: float = NEAR_THRESHOLD, *,
-                  vectorise_from: int = VECTORISE_FROM) -> list[Pair]:
-    """Every pair of questions that is an exact duplicate or at least ``threshold`` alike.
+                  top: int | None = None, distinct: Collection[tuple[int, int]] = ()) -> list[Pair]:
+    """Every exact duplicate, and the near-duplicates: pairs at least ``threshold`` alike.
 
-    From ``vectorise_from`` questions on, the near-duplicate search runs on numpy arrays (same
-    pairs; scores equal to within rounding); below it, in plain Python, which spares a small
-    corpus the cost of importing numpy.
+    ``top``: keep only each question's ``top`` closest earlier questions (see :func:`_near`),
+    which bounds time and memory on a corpus of paraphrases; None keeps every pair found.
+    ``distinct``: (earlier, later) index pairs never reported as near-duplicates (reviewed ones),
+    so they do not take the place of a closest neighbour.
     """
     keys = [normalise(q) for q in questions]
     pairs: list[Pair] = []
@@ -120,10 +126,13 @@ def similar_pairs(questions: Sequence[str], threshold: float = NEAR_THRESHOLD, *
             pairs.append(Pair(first_of[key], index, 1.0, True))
         else:
             first_of[key] = index
-    cores = [_core(q, key) for q, key in zip(questions, keys)]
-    for i, j, score in _near(cores, threshold, vectorise_from):
-        if first_of.get(keys[i]) == i and first_of.get(keys[j]) == j:  # repeats: reported once, as exact
-            pairs.append(Pair(i, j, score, False))
+    # Repeats are reported once, as exact: only each key's first question is compared.
+    unique = [i for i, key in enumerate(keys) if key and first_of[key] == i]
+    cores = [_core(questions[i], keys[i]) for i in unique]
+    position = {index: k for k, index in enumerate(unique)}
+    skip = {(position[a], position[b]) for a, b in distinct if a in position and b in position}
+    for a, b, score in _near(cores, threshold, top, skip):
+        pairs.append(Pair(unique[a], unique[b], score, False))
     pairs.sort(key=lambda p: (p.second, p.first))
     return pairs
 
@@ -132,7 +141,8 @@ def _bigrams(key: str) -> list[str]:
     return [key[i:i + 2] for i in range(len(key) - 1)] or ([key] if key else [])
 
 
-def _tfidf(keys: Sequence[str]) -> list[dict[str, float]]:
+def _tfidf(keys: Sequence[str]) -> tuple[list[dict[str, float]], Counter[str]]:
+    """Unit TF-IDF vectors of the keys' bigrams, and each bigram's document frequency."""
     grams = [Counter(_bigrams(k)) for k in keys]
     df: Counter[str] = Counter()
     for counts in grams:
@@ -147,235 +157,75 @@ def _tfidf(keys: Sequence[str]) -> list[dict[str, float]]:
         vec = {g: idf[g] if c == 1 else (1 + log(c)) * idf[g] for g, c in counts.items()}
         norm = sqrt(sum(v * v for v in vec.values())) or 1.0
         vectors.append({g: v / norm for g, v in vec.items()})
-    return vectors
+    return vectors, df
 
 
-def _near(cores: Sequence[str], threshold: float,
-          vectorise_from: int = VECTORISE_FROM) -> Iterable[tuple[int, int, float]]:
-    """(i, j, cosine) for i < j at or above ``threshold``, in (i, j) order: see :func:`_near_python`."""
-    if len(cores) >= vectorise_from:
-        try:
-            import numpy
-        except ImportError:  # pragma: no cover - numpy is a dependency
-            pass
-        else:
-            return _near_numpy(cores, threshold, numpy)
-    return _near_python(cores, threshold)
+def _near(cores: Sequence[str], threshold: float, top: int | None,
+          skip: Collection[tuple[int, int]] = ()) -> Iterable[tuple[int, int, float]]:
+    """(i, j, cosine) for i < j at or above ``threshold`` and not in ``skip``; with ``top``, each j
+    keeps its ``top`` closest i.
 
+    Candidates come from an inverted index of the bigrams found in at most :data:`INDEX_CAP`
+    questions: the others (模型, 如何) weigh little, and a constant cap (not a share of the corpus)
+    keeps every posting list short, so the work grows linearly. Pairs sharing no indexed bigram
+    are never compared.
 
-def _near_python(cores: Sequence[str], threshold: float) -> Iterable[tuple[int, int, float]]:
-    """(i, j, cosine) for i < j at or above ``threshold``.
+    Only each question's *prefix* is indexed and looked up: its indexed bigrams rarest first, up
+    to the point where the norm of the rest (the remaining indexed bigrams plus all unindexed
+    ones) is below the threshold. Two questions whose prefixes share no bigram cannot reach it:
+    all they share lies in one question's rest, and by Cauchy-Schwarz the dot product is at most
+    that rest's norm. Questions are visited in order and each prefix is indexed after its lookup,
+    so the index holds earlier questions only.
 
-    Only bigrams found in at most 5 % of the questions are indexed. The rest (模型, 如何) weigh
-    little, and by Cauchy-Schwarz their share of a dot product is at most the product of the two
-    vectors' norms over them: a pair whose indexed overlap plus that bound stays under the
-    threshold is skipped without computing anything more. Pairs sharing no indexed bigram are
-    never compared.
-
-    Candidates are found by prefix filtering: order the indexed bigrams rarest first (the
-    unindexed ones after them) and call a question's *prefix* its shortest leading run of
-    bigrams such that the norm of the remainder is below the threshold. Two questions
-    whose prefixes share no bigram cannot reach it: their first common bigram lies outside one
-    prefix, so all they share lies in that question's remainder, and by Cauchy-Schwarz the dot
-    product is at most that remainder's norm. Only the prefixes are indexed, which drops the
-    long postings of the semi-common bigrams. Each candidate's score is then summed in the same
-    order as a full comparison would, so scores and the threshold test are exactly those of
-    comparing every pair that shares an indexed bigram.
+    With ``top``, a question keeps the ``top`` best of its pairs (ties: the earlier question).
     """
-    vectors = _tfidf(cores)
-    postings: dict[str, list[int]] = defaultdict(list)
-    for index, vec in enumerate(vectors):
-        for gram in vec:
-            postings[gram].append(index)
-    cap = max(50, len(cores) // 20)
-    indexed = {g for g, members in postings.items() if len(members) <= cap}
-    rest_norm = [math.sqrt(sum(w * w for g, w in vec.items() if g not in indexed)) for vec in vectors]
-    # Bigrams ranked rarest first; any fixed order is correct, this one keeps prefixes rare.
-    rank = {g: r for r, g in enumerate(sorted(indexed, key=lambda g: len(postings[g])))}
+    vectors, df = _tfidf(cores)
     floor = threshold - 1e-6  # well below threshold - 1e-9, so rounding cannot drop a pair
     floor_sq = floor * floor if floor > 0 else -1.0
-    own: list[list[tuple[str, float]]] = []  # each question's indexed (bigram, weight), in vector order
-    prefix_postings: dict[str, list[int]] = defaultdict(list)
-    prefixes: list[list[str]] = []
-    for index, vec in enumerate(vectors):
-        mine = [(g, w) for g, w in vec.items() if g in indexed]
-        own.append(mine)
-        ordered = sorted(mine, key=lambda item: rank[item[0]])
-        remainder = rest_norm[index] ** 2
+    lowest = threshold - 1e-9
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, vec in enumerate(vectors):
+        ordered = sorted((df[g], g, w) for g, w in vec.items() if df[g] <= INDEX_CAP)
+        remainder = 1.0 - sum(w * w for _, _, w in ordered)  # unit vectors: the unindexed share
         cut = len(ordered)
         if remainder < floor_sq:
             while cut:
-                weight = ordered[cut - 1][1]
+                weight = ordered[cut - 1][2]
                 if remainder + weight * weight >= floor_sq:
                     break
                 remainder += weight * weight
                 cut -= 1
-        prefix = [g for g, _ in ordered[:cut]]
-        prefixes.append(prefix)
+        prefix = [g for _, g, _ in ordered[:cut]]
+        lists = [postings[g] for g in prefix if g in postings]
+        if lists:
+            candidates = set(chain.from_iterable(lists))
+            grams, weights = tuple(vec), tuple(vec.values())
+            zeros = (0.0,) * len(grams)
+            found = []
+            for j in candidates:
+                score = sum(map(mul, weights, map(vectors[j].get, grams, zeros)))  # the dot product, in C
+                if score >= lowest and (j, i) not in skip:
+                    found.append((min(score, 1.0), j))
+            if top is not None and len(found) > top:
+                found = sorted(found, key=lambda item: (-item[0], item[1]))[:top]
+            for score, j in sorted(found, key=lambda item: item[1]):
+                yield j, i, score
         for gram in prefix:
-            prefix_postings[gram].append(index)
-    for i, vec in enumerate(vectors):
-        candidates: set[int] = set()
-        for gram in prefixes[i]:
-            members = prefix_postings[gram]
-            if members[-1] > i:
-                candidates.update(members[bisect_right(members, i):])
-        if not candidates:
-            continue
-        mine = own[i]
-        rest_i = rest_norm[i]
-        rest = [(g, w) for g, w in vec.items() if g not in indexed]
-        for j in sorted(candidates):
-            other = vectors[j]
-            partial = 0.0
-            for gram, weight in mine:
-                x = other.get(gram)
-                if x is not None:
-                    partial += weight * x
-            if partial + rest_i * rest_norm[j] < threshold:
-                continue
-            score = partial + sum(w * other.get(g, 0.0) for g, w in rest)
-            if score >= threshold - 1e-9:
-                yield i, j, min(score, 1.0)
+            postings[gram].append(i)
 
 
-_LONE = 0x1FFFFF  # second half of the "bigram" of a one-character key: no code point has it
-
-
-def _near_numpy(cores: Sequence[str], threshold: float, np) -> list[tuple[int, int, float]]:
-    """:func:`_near_python` on arrays: the same pairs, scores equal to within rounding.
-
-    Bigrams are numbered by their two code points; the question-by-bigram weights are one sorted
-    array of entries (question, bigram, weight). Candidates come from the prefixes as in
-    :func:`_near_python`, with a wider margin; each candidate's indexed overlap and full score
-    are then summed from its two questions' entries. A pair within 1e-11 of either threshold,
-    where summing in another order could tip it, is decided by the plain Python arithmetic.
-    """
-    n = len(cores)
-    i64 = np.int64
-    lengths = np.fromiter(map(len, cores), dtype=i64, count=n)
-    points = np.frombuffer("".join(cores).encode("utf-32-le", "surrogatepass"), dtype="<u4").astype(i64)
-    if not len(points):
-        return []
-    ends = np.cumsum(lengths)
-    follower = np.empty_like(points)
-    follower[:-1] = points[1:]
-    follower[ends[lengths > 0] - 1] = _LONE
-    keep = np.ones(len(points), dtype=bool)
-    keep[ends[lengths > 1] - 1] = False  # the last character of a key starts no bigram
-    ids = ((points << 21) | follower)[keep]
-    owner = np.repeat(np.arange(n, dtype=i64), lengths)[keep]
-    gram_ids, gram_of = np.unique(ids, return_inverse=True)
-    grams = len(gram_ids)
-    # entries, sorted by question then bigram
-    entry_key = np.sort(owner * grams + gram_of.reshape(-1))
-    first = np.flatnonzero(np.r_[True, entry_key[1:] != entry_key[:-1]])
-    counts = np.diff(np.r_[first, len(entry_key)])
-    entry_key = entry_key[first]
-    doc, gram = np.divmod(entry_key, grams)
-    df = np.bincount(gram, minlength=grams)
-    idf = np.log(1 + n / df)
-    weight = idf[gram]
-    repeated = counts > 1
-    weight[repeated] *= 1 + np.log(counts[repeated])
-    norm = np.sqrt(np.bincount(doc, weight * weight, minlength=n))
-    norm[norm == 0] = 1.0
-    weight /= norm[doc]
-    cap = max(50, n // 20)
-    indexed = df[gram] <= cap
-    square = weight * weight
-    rest_sq = np.bincount(doc[~indexed], square[~indexed], minlength=n)
-    rest = np.sqrt(rest_sq)
-
-    # prefixes: each question's indexed bigrams rarest first, while the remainder's norm reaches floor
-    floor = threshold - 1e-5
-    rank = np.empty(grams, dtype=i64)
-    rank[np.argsort(df * grams + np.arange(grams, dtype=i64), kind="stable")] = np.arange(grams, dtype=i64)
-    where = np.flatnonzero(indexed)
-    where = where[np.argsort(doc[where] * grams + rank[gram[where]], kind="stable")]
-    if floor > 0:
-        by_doc = doc[where]
-        tail = np.cumsum(square[where][::-1])[::-1]  # inclusive sums to the end of the array
-        starts = np.flatnonzero(np.r_[True, by_doc[1:] != by_doc[:-1]])
-        after = np.r_[tail, 0.0][np.r_[starts[1:], len(where)]]  # sum from the next question on
-        tail = tail - np.repeat(after, np.diff(np.r_[starts, len(where)])) + rest_sq[by_doc]
-        where = where[tail >= floor * floor]
-    # candidate pairs: two questions in one prefix posting list
-    posting = np.sort(gram[where] * n + doc[where])
-    p_gram, p_doc = np.divmod(posting, n)
-    bounds = np.flatnonzero(np.r_[True, p_gram[1:] != p_gram[:-1], True])
-    group_end = np.repeat(bounds[1:], np.diff(bounds))
-    later = group_end - 1 - np.arange(len(posting), dtype=i64)
-    total = int(later.sum())
-    if not total:
-        return []
-    first_at = np.repeat(np.arange(len(posting), dtype=i64), later)
-    step = np.arange(total, dtype=i64) - np.repeat(np.cumsum(later) - later, later) + 1
-    candidates = np.sort(p_doc[first_at] * n + p_doc[first_at + step])
-    candidates = candidates[np.r_[True, candidates[1:] != candidates[:-1]]]
-    del first_at, step
-    left, right = np.divmod(candidates, n)
-    # dot products: each entry of the left question looked up among the right one's entries
-    per_doc = np.bincount(doc, minlength=n)
-    doc_start = np.cumsum(per_doc) - per_doc
-    size = per_doc[left]
-    pair_of = np.repeat(np.arange(len(candidates), dtype=i64), size)
-    at = np.repeat(doc_start[left] - (np.cumsum(size) - size), size) + np.arange(int(size.sum()), dtype=i64)
-    shared = df[gram[at]] > 1
-    pair_of, at = pair_of[shared], at[shared]
-    wanted = right[pair_of] * grams + gram[at]
-    hit = np.minimum(np.searchsorted(entry_key, wanted), len(entry_key) - 1)
-    found = entry_key[hit] == wanted
-    pair_of, at, hit = pair_of[found], at[found], hit[found]
-    product = weight[at] * weight[hit]
-    inside = indexed[at]
-    partial = np.bincount(pair_of[inside], product[inside], minlength=len(candidates))
-    score = partial + np.bincount(pair_of[~inside], product[~inside], minlength=len(candidates))
-    bound = partial + rest[left] * rest[right]
-    lowest = threshold - 1e-9
-    accept = (bound >= threshold) & (score >= lowest)
-    close = (np.abs(bound - threshold) < 1e-11) | (np.abs(score - lowest) < 1e-11)
-    if close.any():
-        exact = _ExactScores(cores, gram_ids, df, n, cap)
-        for k in np.flatnonzero(close).tolist():
-            accept[k] = exact.passes(int(left[k]), int(right[k]), threshold)
-    chosen = np.flatnonzero(accept)
-    return list(zip(left[chosen].tolist(), right[chosen].tolist(), np.minimum(score[chosen], 1.0).tolist()))
-
-
-class _ExactScores:
-    """:func:`_near_python`'s arithmetic for single pairs of questions, given the corpus' bigram counts."""
-
-    def __init__(self, cores: Sequence[str], gram_ids, df, n: int, cap: int):
-        self.cores, self.gram_ids, self.df, self.n, self.cap = cores, gram_ids, df, n, cap
-
-    def _df(self, gram: str) -> int:
-        code = ord(gram[0]) << 21 | (ord(gram[1]) if len(gram) == 2 else _LONE)
-        return int(self.df[int(self.gram_ids.searchsorted(code))])
-
-    def _vector(self, index: int) -> dict[str, float]:
-        counts = Counter(_bigrams(self.cores[index]))
-        vec = {g: (1 + math.log(c)) * math.log(1 + self.n / self._df(g)) for g, c in counts.items()}
-        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-        return {g: v / norm for g, v in vec.items()}
-
-    def passes(self, i: int, j: int, threshold: float) -> bool:
-        vi, vj = self._vector(i), self._vector(j)
-        inside = {g for g in (*vi, *vj) if self._df(g) <= self.cap}
-        rest_i = math.sqrt(sum(w * w for g, w in vi.items() if g not in inside))
-        rest_j = math.sqrt(sum(w * w for g, w in vj.items() if g not in inside))
-        partial = 0.0
-        for gram, weight in vi.items():
-            if gram in inside and gram in vj:
-                partial += weight * vj[gram]
-        if partial + rest_i * rest_j < threshold:
-            return False
-        return partial + sum(w * vj.get(g, 0.0) for g, w in vi.items() if g not in inside) >= threshold - 1e-9
+def acknowledged_pairs(cards: Sequence[Card]) -> list[tuple[int, int]]:
+    """(earlier, later) indices of the card pairs reviewed as distinct (``distinct_from`` on either card)."""
+    index = {card.id: i for i, card in enumerate(cards)}
+    pairs = {tuple(sorted((i, index[other]))) for i, card in enumerate(cards)
+             for other in card.distinct_from if other in index and index[other] != i}
+    return sorted(pairs)
 
 
 def duplicate_questions(cards: Sequence[Card], threshold: float = NEAR_THRESHOLD,
                         pairs: Sequence[Pair] | None = None) -> tuple[list[Problem], list[Problem]]:
-    """(errors, warnings): exact duplicate questions are errors, near-duplicates warnings.
+    """(errors, warnings): exact duplicate questions are errors; near-duplicates are warnings, each
+    card naming at most its :data:`NEIGHBOURS` closest earlier cards.
 
     A reviewed near-duplicate is acknowledged with ``distinct_from: [other-id]`` on either card;
     exact duplicates cannot be acknowledged. ``pairs``: the cards' :func:`similar_pairs`, if
@@ -384,15 +234,24 @@ def duplicate_questions(cards: Sequence[Card], threshold: float = NEAR_THRESHOLD
     errors: list[Problem] = []
     warnings: list[Problem] = []
     if pairs is None:
-        pairs = similar_pairs([c.question for c in cards], threshold)
+        pairs = similar_pairs([c.question for c in cards], threshold, top=NEIGHBOURS,
+                              distinct=acknowledged_pairs(cards))
+    shown: dict = {}  # file -> its display path: thousands of warnings name a few hundred files
+
+    def where(card: Card) -> str:
+        location = card.location
+        if location.path not in shown:
+            shown[location.path] = str(Location(location.path))
+        return f"{shown[location.path]}:{location.line}" if location.line else shown[location.path]
+
     for pair in pairs:
         first, second = cards[pair.first], cards[pair.second]
         if pair.exact:
-            errors.append(Problem(second.location, f"duplicate question: same as card '{first.id}' at {first.location}", second.id))
+            errors.append(Problem(second.location, f"duplicate question: same as card '{first.id}' at {where(first)}", second.id))
         elif not _acknowledged(first, second):
             warnings.append(Problem(
                 second.location,
-                f"near-duplicate question ({pair.score:.0%} alike) of card '{first.id}' at {first.location}; "
+                f"near-duplicate question ({pair.score:.0%} alike) of card '{first.id}' at {where(first)}; "
                 f"merge them, or add 'distinct_from: [{first.id}]' if they really differ",
                 second.id,
             ))

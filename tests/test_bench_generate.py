@@ -15,7 +15,7 @@ def load_generator():
 
 def test_generated_corpus_passes_check(capsys, tmp_path):
     corpus = tmp_path / "bench"
-    load_generator().main(["120", str(corpus)])
+    load_generator().main(["120", str(corpus), "--mode", "distinct"])
     capsys.readouterr()
     assert run_cli("--cards", str(corpus), "--check") == 0
     captured = capsys.readouterr()
@@ -34,3 +34,19 @@ def test_generation_is_deterministic_and_realistic(tmp_path):
     block = text.split("```python\n", 1)[1].split("\n      ```", 1)[0]
     assert len(block.splitlines()) == 20  # ... of 20 lines
     assert "的" in text and "？" in text  # Chinese Q&A
+
+
+def test_similar_corpus_paraphrases_and_mixes_answers(capsys, tmp_path):
+    generate = load_generator().generate
+    files = generate(300, tmp_path / "a", mode="similar")
+    again = generate(300, tmp_path / "b", mode="similar")
+    assert all(a.read_bytes() == b.read_bytes() for a, b in zip(files, again))
+    text = "".join(p.read_text(encoding="utf-8") for p in files)
+    assert "|---|" in text and "$\\" in text and "1. " in text and "- **" in text  # tables, formulas, lists
+    fences = [line.strip() for line in text.splitlines() if line.strip().startswith("```") and line.strip() != "```"]
+    assert {"```python", "```bash", "```yaml"} <= set(fences)
+    capsys.readouterr()
+    assert run_cli("--cards", str(tmp_path / "a"), "--check", "--no-cache") == 0  # no exact repeats of a question
+    captured = capsys.readouterr()
+    assert "300 card(s)" in captured.out
+    assert "near-duplicate question" in captured.err  # questions paraphrase each other

@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, run_cli
-from qadeck.cache import RenderCache, frame
+from qadeck.cache import RenderCache, frame, load_secret
 
 SOURCE_DATE_EPOCH = "1700000000"
 
 
 @pytest.fixture(autouse=True)
-def fixed_time(monkeypatch):
+def fixed_time(monkeypatch, tmp_path):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))  # where the cache key is kept
 
 
 def build(capsys, corpus: Path, out: Path, *extra: str) -> dict:
@@ -76,13 +77,13 @@ def test_a_damaged_cache_file_is_rendered_again_never_trusted(capsys, corpus, tm
     for path in packs(cache):
         data = bytearray(path.read_bytes())
         if damage == "flip":
-            data[-20] ^= 0x55  # inside the rendered HTML: only the checksum can tell
+            data[-20] ^= 0x55  # inside the rendered HTML: only the MAC can tell
         elif damage == "truncate":
             data = data[: len(data) // 2]
         elif damage == "empty":
             data = bytearray()
         else:
-            data = bytearray(frame(b"not marshal"))  # intact frame, payload not a cache
+            data = bytearray(frame(b"not marshal", load_secret()[0]))  # intact frame, payload not a cache
         path.write_bytes(bytes(data))
     stats = build(capsys, corpus, tmp_path / "b.apkg", "--cache-dir", str(cache))
     assert (stats["cached"], stats["rendered"]) == (0, 4)
@@ -98,7 +99,7 @@ def test_an_intact_file_of_the_wrong_shape_is_not_trusted(tmp_path):
     key = cache.key(("q", "a", "e"))
     cache.put_many({key: ("<p>q</p>", "<p>a</p>", "")})
     path = cache.dir / f"{key.hex()[:2]}.pack"
-    path.write_bytes(frame(marshal.dumps({key: (0, ("<p>q</p>",))})))  # a valid checksum over the wrong shape
+    path.write_bytes(frame(marshal.dumps({key: (0, ("<p>q</p>",))}), cache.secret))  # a valid MAC over the wrong shape
     fresh = RenderCache(tmp_path, b"context")
     assert fresh.get_many([key]) == {}
     assert fresh.stats.damaged == 1
@@ -172,3 +173,75 @@ def test_racing_writers_of_one_bucket_leave_a_valid_file(tmp_path):
     reader = RenderCache(tmp_path, b"ctx")
     assert reader.get_many([key_a, key_b]) == {key_b: ("B", "", "")}
     assert reader.stats.damaged == 0
+
+
+def planted_cache(corpus: Path, cache: Path, secret: bytes) -> None:
+    """Cache entries for every card of ``corpus`` whose HTML carries a script, MACed with ``secret``."""
+    from qadeck.cache import render_context
+    from qadeck.loader import load_corpus
+    from qadeck.notetype import DEFAULT_TEMPLATES
+    from qadeck.render import render_sources
+
+    planted = RenderCache(cache, render_context(DEFAULT_TEMPLATES), secret=secret)
+    cards = load_corpus(corpus).cards
+    planted.put_many({planted.key(render_sources(c)): ("<script>alert(1)</script>Q", "A", "") for c in cards})
+
+
+@pytest.mark.parametrize("who", ["a corpus author (own key)", "anyone (no key)"])
+def test_a_planted_script_entry_never_reaches_a_card(capsys, corpus, tmp_path, who):
+    """A cache shipped inside a corpus repository (or crafted) cannot bypass the sanitiser."""
+    from anki_helpers import fresh_import, notes_by_id
+
+    cache = tmp_path / "cache"
+    secret = os.urandom(32) if who.startswith("a corpus") else bytes(32)
+    planted_cache(corpus, cache, secret)
+    assert packs(cache)
+    stats = build(capsys, corpus, tmp_path / "a.apkg", "--cache-dir", str(cache))
+    assert (stats["cached"], stats["rendered"]) == (0, 4)
+    assert "damaged cache file(s) replaced" in stats["line"]
+    col, _ = fresh_import(tmp_path, tmp_path / "a.apkg")
+    try:
+        fields = [value for note in notes_by_id(col).values() for _, value in note.items()]
+    finally:
+        col.close()
+    assert fields and not [f for f in fields if "<script" in f.lower() or "alert(1)" in f]
+
+
+def test_the_cache_key_is_private_to_the_user(tmp_path):
+    secret, problem = load_secret()
+    assert problem == "" and len(secret) == 32
+    path = tmp_path / "home-cache" / "qadeck" / "cache-key"
+    assert path.read_bytes() == secret and (path.stat().st_mode & 0o777) == 0o600
+    assert load_secret() == (secret, "")  # the same key for every build
+
+
+def test_unchanged_card_files_are_not_parsed_again(corpus, tmp_path):
+    from qadeck.cache import ParsedFiles
+    from qadeck.loader import read_corpus
+
+    cache = RenderCache(tmp_path / "cache", b"ctx")
+    first = ParsedFiles(cache)
+    reference, problems = read_corpus(corpus)
+    loaded, problems = read_corpus(corpus, first)
+    assert problems == [] and first.stats.misses == 2 and loaded == reference
+    first.save()
+    path = corpus / "scaling.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("冻结预训练模型的权重", "冻结预训练模型的大部分权重"), encoding="utf-8")
+    second = ParsedFiles(RenderCache(tmp_path / "cache", b"ctx"))
+    loaded, problems = read_corpus(corpus, second)
+    assert problems == [] and (second.stats.hits, second.stats.misses) == (1, 1)  # only the edited file
+    assert loaded == read_corpus(corpus)[0]
+    assert any("大部分权重" in card.answer for card in loaded.cards)
+
+
+def test_a_cached_file_is_checked_again_when_the_topics_change(capsys, corpus, tmp_path):
+    cache = tmp_path / "cache"
+    build(capsys, corpus, tmp_path / "a.apkg", "--cache-dir", str(cache))
+    assert list(cache.glob("parsed-*/*.pack"))
+    topics = corpus / "topics.yaml"
+    text = topics.read_text(encoding="utf-8")
+    assert "  hardware:" in text
+    topics.write_text(text.replace("  hardware:", "  gpus:"), encoding="utf-8")
+    capsys.readouterr()
+    assert run_cli("--cards", str(corpus), "-o", str(tmp_path / "b.apkg"), "--cache-dir", str(cache)) == 2
+    assert "unknown topic 'hardware'" in capsys.readouterr().err

@@ -119,6 +119,22 @@ def test_unknown_rule_in_an_ignore_is_an_error(cards, capsys):
         assert len(errors) == 2
 
 
+@pytest.mark.parametrize("value, message", [
+    ("QD103", "lint must be a mapping: lint: {ignore: [QD101], reason: \"why\"}"),
+    ("{reason: why}", "lint needs 'ignore': the rules this card silences, e.g. [QD101]"),
+    ("{ignore: [QD103], reason: [a]}", "lint: reason must be text"),
+    ("{ignore: {QD103: 1}, reason: x}", "lint: ignore must be a list of rule codes, e.g. [QD101, QD403]"),
+    ("{ignore: [QD103], because: x}", "unknown key 'because' in lint; allowed: ignore, reason"),
+    ("{ignore: [QD501], reason: x}", "lint: ignore: QD501 (ignore-without-reason) is about ignores and cannot be ignored"),
+])
+def test_malformed_card_lint_entries_are_errors(cards, capsys, value, message):
+    (cards / "odd.yaml").write_text("cards:\n" + card("odd", "学习率预热是什么？", "从小逐步增大。", f"    lint: {value}\n"),
+                                    encoding="utf-8")
+    code, _, err = lint(capsys, "--cards", "cards")
+    assert code == 2
+    assert [l for l in err.splitlines() if l.startswith("error: ")] == [f"error: cards/odd.yaml:7: card 'odd': {message}"]
+
+
 def test_bad_thresholds_are_errors_with_their_lines(cards, capsys):
     topics = cards / "topics.yaml"
     topics.write_text(topics.read_text(encoding="utf-8").split("lint:")[0] + (
@@ -229,6 +245,11 @@ def test_cache_serves_unchanged_cards(cards, tmp_path):
     assert third.analysed == 1
     assert [str(f) for f in third.findings] == [l for l in EXPECTED.splitlines() if "'vague-en'" not in l]
     assert run_cli("lint", "--cards", str(cards), "--no-cache") == 0
+    topics = cards / "topics.yaml"
+    topics.write_text(topics.read_text(encoding="utf-8").replace("long_answer: 40", "long_answer: 55"), encoding="utf-8")
+    fourth = lint_corpus(load_corpus(cards), cache_dir=cache)  # thresholds apply after the cache
+    assert fourth.analysed == 0
+    assert "'long-answer': QD101" not in "\n".join(map(str, fourth.findings))
 
 
 def test_moving_a_card_moves_its_findings_even_from_the_cache(cards, tmp_path):

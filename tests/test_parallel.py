@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +60,81 @@ def test_jobs_must_be_positive(capsys, corpus, tmp_path):
     with pytest.raises(SystemExit):
         run_cli("--cards", str(corpus), "-o", str(tmp_path / "x.apkg"), "--jobs", "0")
     assert re.search(r"--jobs.*>= 1", capsys.readouterr().err)
+
+
+def test_the_shipped_corpus_imports_no_numpy_and_starts_no_pool(tmp_path):
+    import subprocess
+    import sys
+
+    import shutil
+
+    cards = tmp_path / "cards"
+    shutil.copytree(ROOT / "cards", cards)  # a build maintains the ledger: never write into the repository
+    script = ("import sys\nfrom qadeck.cli import main\n"
+              f"code = main(['--cards', {str(cards)!r}, '--templates', {str(ROOT / 'templates')!r}, "
+              f"'-o', {str(tmp_path / 'deck.apkg')!r}, '--cache-dir', {str(tmp_path / 'cache')!r}])\n"
+              "print(code, 'numpy' in sys.modules, 'concurrent.futures.process' in sys.modules, 'multiprocessing' in sys.modules)")
+    env = {**__import__("os").environ, "XDG_CACHE_HOME": str(tmp_path / "home-cache")}
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+    assert out.split()[-4:] == ["0", "False", "False", "False"]
+
+
+def children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
+def test_render_workers_die_with_a_killed_build(tmp_path):
+    """kill -9 mid-render: the workers go too, and nothing holds the build's stdout open."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    corpus = tmp_path / "cards"
+    load_generator().generate(3000, corpus)
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "home-cache")}
+    build = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--cards", str(corpus), "-o", str(tmp_path / "x.apkg"),
+                              "--no-cache", "--jobs", "2"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers) < 2 and time.monotonic() < deadline and build.poll() is None:
+            workers = children(build.pid)
+            time.sleep(0.05)
+        assert len(workers) >= 2, "the build never started its render workers"
+        time.sleep(0.5)  # mid-render
+        assert build.poll() is None, "the build finished before it could be killed; give it more cards"
+        os.kill(build.pid, signal.SIGKILL)
+        build.wait(timeout=10)
+        deadline = time.monotonic() + 5
+        while any(alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [w for w in workers if alive(w)]
+        reader = subprocess.run(["timeout", "5", "cat"], stdin=build.stdout, capture_output=True)
+        assert reader.returncode == 0  # end of file at once: no orphan holds the pipe
+    finally:
+        if build.poll() is None:
+            build.kill()
+        for pid in workers:  # should they have outlived the build, do not leave them running
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        build.stdout.close()

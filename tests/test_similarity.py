@@ -1,13 +1,15 @@
 """Duplicate and near-duplicate questions: the library, and ``build.py --check`` on a corpus."""
 from __future__ import annotations
 
+import math
 import random
+from collections import Counter
 from pathlib import Path
 
 from conftest import run_cli
 from qadeck.errors import Location
 from qadeck.model import Card, Source
-from qadeck.similarity import normalise, similar_pairs, duplicate_questions
+from qadeck.similarity import core, duplicate_questions, normalise, similar_pairs
 
 # Questions as the seed articles word them: template-made, so many differ in one word only.
 SEED_QUESTIONS = [
@@ -103,11 +105,35 @@ def test_ten_thousand_template_questions():
 
     # a shared template never makes two questions alike: every near pair shares part of its subject
     assert all(bigrams(subject(p.first)) & bigrams(subject(p.second)) for p in near if p.second < 9960)
-    python = similar_pairs(questions, vectorise_from=len(questions) + 1)
-    assert [(p.first, p.second, p.exact) for p in pairs] == [(p.first, p.second, p.exact) for p in python]
+    # each question keeps its three closest earlier ones, and they are the best of all the pairs
+    top = similar_pairs(questions, top=3)
+    assert [p for p in top if p.exact] == [p for p in pairs if p.exact]
+    best: dict[int, list] = {}
+    for p in sorted(near, key=lambda p: (-p.score, p.first)):
+        best.setdefault(p.second, []).append(p)
+    expected = sorted(((p.first, p.second) for kept in best.values() for p in kept[:3]), key=lambda f: (f[1], f[0]))
+    assert [(p.first, p.second) for p in top if not p.exact] == expected
 
 
-def test_vectorised_search_finds_the_same_pairs_as_plain_python():
+def brute_force(questions, threshold):
+    """Every near pair by comparing all of them: cosine of IDF-weighted bigram counts of each core,
+    over the distinct questions (a repeat is an exact duplicate, reported as such)."""
+    keys = [normalise(q) for q in questions]
+    firsts = {k: i for i, k in reversed(list(enumerate(keys)))}
+    distinct = [i for i, k in enumerate(keys) if k and firsts[k] == i]
+    cores = [core(questions[i]) for i in distinct]
+    grams = [Counter(c[k:k + 2] for k in range(len(c) - 1)) or Counter([c] if c else []) for c in cores]
+    df = Counter(g for counts in grams for g in counts)
+    vectors = []
+    for counts in grams:
+        vec = {g: (1 + math.log(n)) * math.log(1 + len(cores) / df[g]) for g, n in counts.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        vectors.append({g: v / norm for g, v in vec.items()})
+    return {(distinct[a], distinct[b]) for b in range(len(distinct)) for a in range(b)
+            if sum(w * vectors[b].get(g, 0.0) for g, w in vectors[a].items()) >= threshold - 1e-9}
+
+
+def test_the_index_finds_every_pair_that_comparing_all_would():
     rng = random.Random(3)
     chars = [chr(c) for c in range(0x4E00, 0x4E00 + 400)]
     base = SEED_QUESTIONS + ["".join(rng.choice(chars) for _ in range(rng.randint(3, 14))) + "？" for _ in range(120)]
@@ -126,12 +152,50 @@ def test_vectorised_search_finds_the_same_pairs_as_plain_python():
         questions.append("".join(text))
     questions += ["", "a", "a", "量", "如何进行？", "请简述" + base[20]]
     for threshold in (0.3, 0.55, 0.8, 1.0):
-        python = similar_pairs(questions, threshold, vectorise_from=len(questions) + 1)
-        vectorised = similar_pairs(questions, threshold, vectorise_from=0)
-        assert [(p.first, p.second, p.exact) for p in vectorised] == [(p.first, p.second, p.exact) for p in python]
-        assert all(abs(a.score - b.score) <= 1e-9 for a, b in zip(vectorised, python))
+        found = {(p.first, p.second) for p in similar_pairs(questions, threshold) if not p.exact}
+        assert found == brute_force(questions, threshold)
         if threshold == 0.55:
-            assert sum(not p.exact for p in python) > 50  # the planted pairs are found
+            assert len(found) > 50  # the planted pairs are found
+
+
+def paraphrases(count: int) -> list[str]:
+    """Questions asked many times in other words, as in a real corpus (see bench/generate.py)."""
+    rng = random.Random(7)
+    things = ["大规模模型训练", "向量检索服务", "知识蒸馏", "KV Cache", "混合专家路由", "长上下文推理"]
+    asks = ["如何{v}{t}的{a}？", "{t}的{a}应该怎样{v}？", "有哪些方法可以{v}{t}的{a}？", "在{x}中，如何{v}{t}的{a}？",
+            "{t}的{a}有哪些{v}手段？", "谈谈{t}的{a}{v}方法。", "{x}下，{t}的{a}怎么{v}？"]
+    out: set[str] = set()
+    while len(out) < count:
+        out.add(rng.choice(asks).format(v=rng.choice(["优化", "提升", "改进", "改善"]), t=rng.choice(things),
+                                        a=rng.choice(["延迟", "吞吐量", "显存占用"]), x=f"场景{rng.randrange(40)}"))
+    return sorted(out)
+
+
+def test_near_duplicates_are_bounded_per_question():
+    questions = paraphrases(600)
+    everything = brute_force(questions, 0.55)
+    bounded = [p for p in similar_pairs(questions, top=3) if not p.exact]
+    per_question = Counter(p.second for p in bounded)
+    assert len(everything) > 4 * len(questions)  # more pairs than the report keeps ...
+    assert max(per_question.values()) == 3 and len(bounded) <= 3 * len(questions)  # ... the report does not
+    assert {(p.first, p.second) for p in bounded} <= everything
+    alike = Counter(second for _, second in everything)
+    assert per_question == {second: min(3, count) for second, count in alike.items()}  # none lost
+
+
+def test_a_reviewed_pair_does_not_take_the_place_of_another(monkeypatch):
+    import qadeck.similarity as similarity
+
+    monkeypatch.setattr(similarity, "NEIGHBOURS", 1)
+    questions = SEED_QUESTIONS + ["如何优化向量检索服务的延迟？", "向量检索服务的延迟怎样优化？", "请问怎么优化向量检索服务延迟？"]
+    cards = [make_card(f"c{i}", q, i + 1) for i, q in enumerate(questions)]
+    _, warnings = duplicate_questions(cards)
+    last = [str(w) for w in warnings if w.card_id == "c19"]
+    assert len(last) == 1 and "(100% alike) of card 'c17'" in last[0]  # the closest one only
+    cards[19] = make_card("c19", questions[19], 20, distinct_from=["c17"])
+    _, warnings = duplicate_questions(cards)
+    last = [str(w) for w in warnings if w.card_id == "c19"]
+    assert len(last) == 1 and "(81% alike) of card 'c18'" in last[0]  # the next closest takes its place
 
 
 def test_check_reports_duplicates_across_files(corpus: Path, capsys):
@@ -147,3 +211,28 @@ def test_check_reports_duplicates_across_files(corpus: Path, capsys):
     line = next(line for line in err.splitlines() if "duplicate question" in line)
     assert line.startswith("error: ") and "scaling.yaml:5: card 'scaling-compute-efficiency': duplicate question: " in line
     assert line.endswith("same as card 'extra-efficiency' at " + str(corpus / "extra.yaml") + ":2")
+
+
+def test_printed_near_duplicates_are_capped_with_a_summary(capsys, tmp_path):
+    import importlib.util
+
+    from conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    corpus = tmp_path / "cards"
+    generator.generate(400, corpus, mode="similar")
+    capsys.readouterr()
+    assert run_cli("--cards", str(corpus), "--check", "--no-cache") == 0
+    capped = capsys.readouterr().err.splitlines()
+    assert run_cli("--cards", str(corpus), "--check", "--no-cache", "--all-duplicates") == 0
+    listed = capsys.readouterr().err.splitlines()
+    near = [line for line in listed if "near-duplicate question (" in line]
+    assert len(near) > 40 and all(line.startswith("warning: ") for line in near)
+    assert capped[:20] == near[:20]
+    assert capped[20:-1] == [f"warning: … and {len(near) - 20} more near-duplicate question(s); "
+                             "`qadeck --check --all-duplicates` lists them"]
+    assert capped[-1].startswith("lint: ")
+    per_card = Counter(line.split("card '")[1].split("'")[0] for line in near)
+    assert max(per_card.values()) <= 3  # each card names at most its three closest earlier cards
