@@ -13,6 +13,7 @@ from . import cloze
 from .errors import InputError, Location, Problem
 from .lint_rules import LintSettings, read_card_lint, read_settings
 from .model import Card, Corpus, Source, Topic
+from .tex import neutralise_text
 from .yamlread import LinedDict, read_yaml
 
 TOPICS_FILE = "topics.yaml"
@@ -156,6 +157,8 @@ def _tag_problem(tag: str) -> str:
         return "uses a reserved prefix: qadeck makes the topic:: and source:: tags itself"
     if _control_char(tag) or any(c in tag for c in '"*'):
         return "contains a character Anki's tag search treats specially"
+    if "\\" in tag:
+        return "contains a backslash (a template showing {{Tags}} would hand it to MathJax as TeX)"
     return ""
 
 
@@ -195,6 +198,9 @@ def _load_topics(path: Path, problems: list[Problem]):
         problems.append(Problem(Location(path, data.key_lines.get("deck", data.line)),
                                 "'deck' has an empty part around '::' or a control character ('A::B' nests B under A)"))
     deck = "::".join(part.strip() for part in deck.split("::"))
+    if deck and neutralise_text(deck) != deck:
+        problems.append(Problem(Location(path, data.key_lines.get("deck", data.line)),
+                                "'deck' contains a TeX command MathJax could turn into a link or markup ({{Deck}} in a template)"))
     description = _description(data, path, problems, "the deck")
     slug = data.get("slug")
     if slug is None:
@@ -230,6 +236,11 @@ def _load_topics(path: Path, problems: list[Problem]):
             continue
         if _control_char(name):
             problems.append(Problem(Location(path, spec.key_lines.get("name", line)), f"topic '{key}': name contains a control character"))
+            continue
+        if neutralise_text(name) != name:
+            problems.append(Problem(Location(path, spec.key_lines.get("name", line)),
+                                    f"topic '{key}': name contains a TeX command MathJax could turn into a link or markup "
+                                    "(it is a deck name, which templates can show)"))
             continue
         clash = next((t for t in topics.values() if t.name.casefold() == name.casefold()), None)
         if clash is not None:
