@@ -175,4 +175,5 @@ def source_html(card: Card) -> str:
 
 
 def topics_html(card: Card, topics: dict[str, Topic]) -> str:
-    return "".join(f'<span class="qa-topic">{escape(topics[key].name)}</span>' for key in card.topics)
+    # A key topics.yaml lacks is already an input error; render the key so the other checks still run.
+    return "".join(f'<span class="qa-topic">{escape(topics[key].name if key in topics else key)}</span>' for key in card.topics)

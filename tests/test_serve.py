@@ -5,6 +5,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -39,6 +40,13 @@ def test_serve_rebuilds_on_edit_shows_errors_and_stops_cleanly(corpus, browser):
                             cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         line = proc.stdout.readline()
+        lines: list[str] = []
+        def read() -> None:
+            for text in proc.stdout:
+                lines.append(text)
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
         url = re.search(r"serving (http://127\.0\.0\.1:\d+/)", line).group(1)
         page = browser.new_page()
         page.goto(url)
@@ -54,13 +62,16 @@ def test_serve_rebuilds_on_edit_shows_errors_and_stops_cleanly(corpus, browser):
         problems = page.locator("ul.problems li").all_inner_texts()
         assert any(re.match(r"cards/scaling\.yaml:\d+: card '[a-z-]+': unknown topic 'trainign'", p) for p in problems), problems
         assert proc.poll() is None  # still serving
+        wait_for(lambda: "unknown topic 'trainign'" in "".join(lines))  # the terminal names the problem too
 
         card_file.write_text(text, encoding="utf-8")
         wait_for(lambda: shows(page, EDIT_FROM))
         assert not (corpus / "ledger.yaml").exists()  # a preview writes nothing into the corpus
     finally:
         proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=15)
+        proc.wait(timeout=15)
+        reader.join(timeout=5)
+    out = "".join(lines)
     assert proc.returncode == 0, out
     assert "stopped." in out and "Traceback" not in out
 
