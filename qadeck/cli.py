@@ -215,7 +215,8 @@ def _push(args: argparse.Namespace) -> int:
     print(("dry run, collection unchanged: " if report.dry_run else f"pushed into {display_path(args.collection)}: ")
           + f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged")
     for label, ids in (("skipped, your copy is newer", report.newer_in_collection),
-                       ("skipped, note type conflict", report.conflicting), ("added", report.added), ("updated", report.updated)):
+                       ("skipped, note type conflict", report.conflicting), ("added", report.added), ("updated", report.updated),
+                       ("unchanged", report.unchanged if args.verbose else [])):  # usually most of the deck
         if ids:
             print(f"  {label} ({len(ids)}): {', '.join(ids)}")
     print(f"  kept your own tags on {report.tags_kept} note(s); suspended {report.suspended} retired card(s)"
