@@ -57,7 +57,7 @@ def deck_descriptions(corpus: Corpus, changes: Changes | None) -> dict[str, str]
     found = {}
     top = sanitize(renderer.convert(corpus.description)) if corpus.description else ""
     if changes is not None:
-        top = change_block(changes) + top
+        top = change_block(changes, renderer) + top
     if top:
         found[corpus.deck] = top
     for key, topic in corpus.topics.items():
@@ -66,8 +66,9 @@ def deck_descriptions(corpus: Corpus, changes: Changes | None) -> dict[str, str]
     return found
 
 
-def change_block(changes: Changes) -> str:
-    """The "what changed" list, by question (plain text: a question's Markdown is not rendered here)."""
+def change_block(changes: Changes, renderer: MarkdownRenderer | None = None) -> str:
+    """The "what changed" list, by question (each rendered like the card's own question)."""
+    renderer = renderer or MarkdownRenderer()
     parts = [f"<p><b>本版更新</b>（自 {html.escape(changes.ref)}）：新增 {len(changes.added)}，"
              f"修改 {len(changes.changed)}，退役 {len(changes.retired)}</p>"]
     groups = (("新增 added", changes.added), ("修改 changed", changes.changed), ("退役 retired", changes.retired),
@@ -75,15 +76,17 @@ def change_block(changes: Changes) -> str:
     for label, questions in groups:
         if not questions:
             continue
-        items = "".join(f"<li>{html.escape(_one_line(q))}</li>" for q in questions[:SHOWN])
+        items = "".join(f"<li>{_inline(renderer, q)}</li>" for q in questions[:SHOWN])
         more = f"<li>… 另有 {len(questions) - SHOWN} 张</li>" if len(questions) > SHOWN else ""
         parts.append(f"<p>{label}:</p><ul>{items}{more}</ul>")
     return sanitize("".join(parts))
 
 
-def _one_line(question: str) -> str:
-    text = " ".join(question.split())
-    return text if len(text) <= 80 else text[:79] + "…"
+def _inline(renderer: MarkdownRenderer, question: str) -> str:
+    """A question's first paragraph as inline HTML (the list item holds no <p>)."""
+    first = question.strip().split("\n\n", 1)[0]
+    rendered = renderer.convert(" ".join(first.split()))
+    return rendered.removeprefix("<p>").removesuffix("</p>") if rendered.count("<p>") == 1 else html.escape(first)
 
 
 def summary(changes: Changes) -> str:

@@ -40,7 +40,7 @@ def build_parser(prog: str = "build.py", add_help: bool = True) -> argparse.Argu
     commands = "\n".join(f"  {name:<7} {text}" for name, text in COMMANDS.items())
     parser = argparse.ArgumentParser(
         prog=prog, description="Build Anki decks (.apkg) from the YAML card corpus.", add_help=add_help,
-        usage=f"{prog} [build] [options]  |  {prog} COMMAND [options]",
+        usage=f"{prog} [options]" if " " in prog else f"{prog} [build] [options]  |  {prog} COMMAND [options]",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=f"commands:\n{commands}\n\nSee '{prog} COMMAND --help' for each command's options.")
     parser.add_argument("--tags", metavar="T[,T...]",
@@ -119,6 +119,14 @@ def lint_parser(prog: str = "build.py") -> argparse.ArgumentParser:
     return parser
 
 
+def sorted_problems(problems):
+    """By file, then line (a stable sort: problems of one line keep the order they were found in)."""
+    def key(problem):
+        where = problem.location
+        return (0, "", 0) if where is None else (1, str(where.path), where.line or 0)
+    return sorted(problems, key=key)
+
+
 def program_name(argv0: str | None = None) -> str:
     """``build.py`` when run as the checkout's script, else ``qadeck`` (console script, python -m)."""
     return "build.py" if Path(argv0 if argv0 is not None else sys.argv[0]).name == "build.py" else "qadeck"
@@ -162,7 +170,7 @@ def _main(argv: list[str], prog: str | None) -> int:
             return _lint(lint_parser(prog).parse_args(args), prog)
         return _build(build_parser(f"{prog} build" if argv[:1] == ["build"] else prog).parse_args(args))
     except InputError as exc:
-        for problem in exc.problems:
+        for problem in sorted_problems(exc.problems):
             print(f"error: {problem}", file=sys.stderr)
         print(f"{len(exc.problems)} problem(s) found; nothing written.", file=sys.stderr)
         return EXIT_INVALID
@@ -199,7 +207,7 @@ def _options(args: argparse.Namespace, **changes) -> BuildOptions:
     return replace(options, **changes)
 
 
-def _run_build(args: argparse.Namespace, options: BuildOptions) -> BuildResult:
+def _run_build(args: argparse.Namespace, options: BuildOptions, show_output: bool = True) -> BuildResult:
     with _ProgressBar() as progress:
         result = build(options, Clock.from_environment(), progress)
     if args.verbose:
@@ -215,7 +223,7 @@ def _run_build(args: argparse.Namespace, options: BuildOptions) -> BuildResult:
         print(f"warning: … and {len(near) - len(shown)} more near-duplicate question(s); "
               f"`{command} --check --all-duplicates` lists them", file=sys.stderr)
     print(_lint_line(result.lint_warnings, args.cards, args.prog), file=sys.stderr)
-    _print_summary(result)
+    _print_summary(result, show_output)
     return result
 
 
@@ -232,13 +240,14 @@ def _push(args: argparse.Namespace) -> int:
     check_collection(args.collection)  # before building: a wrong path fails fast
     with tempfile.TemporaryDirectory(prefix="qadeck-push-") as tmp:
         output = args.output or Path(tmp) / "deck.apkg"
-        result = _run_build(args, _options(args, output=output))
+        result = _run_build(args, _options(args, output=output), show_output=args.output is not None)
         report = push(result.output, result.plan, args.collection, dry_run=args.dry_run,
                       delete_retired=args.delete_retired, move=args.move)
     print(("dry run, collection unchanged: " if report.dry_run else f"pushed into {display_path(args.collection)}: ")
           + f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged")
     for label, ids in (("skipped, your copy is newer", report.newer_in_collection),
-                       ("skipped, note type conflict", report.conflicting), ("added", report.added), ("updated", report.updated)):
+                       ("skipped, note type conflict", report.conflicting), ("added", report.added), ("updated", report.updated),
+                       ("unchanged", report.unchanged if args.verbose else [])):  # usually most of the deck
         if ids:
             print(f"  {label} ({len(ids)}): {', '.join(ids)}")
     print(f"  kept your own tags on {report.tags_kept} note(s); suspended {report.suspended} retired card(s)"
@@ -368,9 +377,9 @@ def _lint_line(warnings: int, cards: Path, prog: str) -> str:
     return f"lint: {warnings} warning(s); run: {command} lint{where}"
 
 
-def _print_summary(result: BuildResult) -> None:
+def _print_summary(result: BuildResult, show_output: bool = True) -> None:
     total = sum(result.deck_counts.values())
-    print(f"{result.corpus.deck}: {total} card(s)")
+    print(f"{result.corpus.deck}: {total} note(s)")  # a corpus card is one note; a cloze note has a card per deletion
     width = max(_width(name) for name in result.deck_counts)
     for name, count in sorted(result.deck_counts.items(), key=lambda kv: (-kv[1], kv[0])):
         print(f"  {name}{' ' * (width - _width(name))}  {count:>5}")
@@ -380,7 +389,7 @@ def _print_summary(result: BuildResult) -> None:
         print(summary(result.changes))
     if result.output is None:
         print("check passed; nothing written.")
-    else:
+    elif show_output:  # push builds into a temporary file the user never sees
         print(f"wrote {display_path(result.output)} ({_size(result.size)})")
     if result.html is not None:
         print(f"wrote {display_path(result.html)} (preview)")

@@ -153,10 +153,13 @@ class PlacementError(ValueError):
         self.offset = offset
 
 
-def restore(html: str, protected: Protected, guard) -> str:
+def restore(html: str, protected: Protected, guard, line_class: str = "") -> str:
     """Turn the placeholders in sanitised ``html`` back into markers around whole elements.
 
     ``guard(text)`` neutralises what the hint text must not carry (TeX that makes links).
+    ``line_class``: the class of the element each line of highlighted code sits in; a deletion
+    that runs from the middle of one such line into another becomes one deletion per line, all
+    with the same number (Anki hides and shows them together).
     """
     if not protected.openings:
         return html
@@ -168,24 +171,32 @@ def restore(html: str, protected: Protected, guard) -> str:
         if None in pair:
             raise PlacementError(offset, f"'{marker}…' sits where no text can be hidden (a link address, an image "
                                          "or an HTML attribute); put the deletion around the whole link or image")
-        _balance(*pair, offset, marker)
-        siblings = pair[0].parent.children
-        # Markdown can make "}}" or "::" that were not in the source ("}\}"): keep Anki's reading ours.
-        siblings[siblings.index(pair[0]) + 1:siblings.index(pair[1])] = _split_anki_syntax(
-            siblings[siblings.index(pair[0]) + 1:siblings.index(pair[1])], pair[0].parent)
-    hints = [guard(c[:-2]) + "}}" for c in protected.closings]
+        pairs = _per_code_line(*pair, line_class)
+        if not pairs:
+            raise PlacementError(offset, f"'{marker}…' hides nothing visible")
+        for start, end in pairs:
+            _balance(start, end, offset, marker)
+            siblings = start.parent.children
+            # Markdown can make "}}" or "::" that were not in the source ("}\}"): keep Anki's reading ours.
+            siblings[siblings.index(start) + 1:siblings.index(end)] = _split_anki_syntax(
+                siblings[siblings.index(start) + 1:siblings.index(end)], start.parent)
+    # A hint is plain text; a "}}" in it (from code in the source) must not end the deletion early.
+    hints = [re.sub(r"\}(?=\})", "}<span></span>", htmltree.escape_text(guard(c[:-2]))) + "}}" for c in protected.closings]
 
-    def text_of(node: _Placeholder) -> str:
-        return protected.openings[node.index] if node.kind == _PH_MARK else hints[node.index]
+    def html_of(node: _Placeholder) -> str:
+        if node.kind == _PH_MARK:
+            return htmltree.escape_text(protected.openings[node.index])
+        return hints[node.index] if node.hint else "}}"
 
-    return _serialize(root, text_of)
+    return _serialize(root, html_of)
 
 
 class _Placeholder:
-    __slots__ = ("index", "kind", "parent")
+    __slots__ = ("index", "kind", "parent", "hint")
 
-    def __init__(self, index: int, kind: str, parent):
+    def __init__(self, index: int, kind: str, parent, hint: bool = True):
         self.index, self.kind, self.parent = index, kind, parent
+        self.hint = hint  # a closing marker with the deletion's hint (one per deletion is enough)
 
 
 def _split_placeholders(root: htmltree.Element) -> dict:
@@ -212,6 +223,55 @@ def _split_placeholders(root: htmltree.Element) -> dict:
                 stack.append(child)
         element.children = children
     return found
+
+
+def _per_code_line(start: _Placeholder, end: _Placeholder, line_class: str) -> list[tuple]:
+    """The marker pairs of one deletion: itself, or one pair per code line it runs through
+    (lines with nothing visible in the deletion get none; the first pair carries the hint)."""
+    first, last = start.parent, end.parent
+    if not line_class or first is last or first.parent is not last.parent or not all(
+            line_class in _classes(line) for line in (first, last)):
+        return [(start, end)]
+    lines = first.parent.children
+    pairs = []
+    for line in lines[lines.index(first):lines.index(last) + 1]:
+        if not isinstance(line, htmltree.Element):
+            continue
+        opening = start if line is first else _Placeholder(start.index, _PH_MARK, line)
+        closing = end if line is last else _Placeholder(end.index, _PH_CLOSE, line)
+        children = line.children
+        # Deletions are placed in source order, so a marker with a lower index on this line belongs
+        # to an enclosing deletion: the new opening goes after those, the new closing before them.
+        if line is not first:
+            at = 0
+            while at < len(children) and _encloses(children[at], _PH_MARK, start.index):
+                at += 1
+            children.insert(at, opening)
+        if line is not last:
+            at = len(children)
+            while at > children.index(opening) + 1 and _encloses(children[at - 1], _PH_CLOSE, start.index):
+                at -= 1
+            children.insert(at, closing)
+        pairs.append((opening, closing))
+    kept = []
+    for opening, closing in pairs:
+        siblings = opening.parent.children
+        if all(_blank(n) for n in siblings[siblings.index(opening) + 1:siblings.index(closing)]):
+            siblings.remove(opening)
+            siblings.remove(closing)
+        else:
+            closing.hint = not kept
+            kept.append((opening, closing))
+    return kept
+
+
+def _encloses(node, kind: str, index: int) -> bool:
+    return isinstance(node, _Placeholder) and node.kind == kind and node.index < index
+
+
+def _classes(element: htmltree.Element) -> list[str]:
+    found = re.search(r'\bclass="([^"]*)"', element.start)
+    return found.group(1).split() if found else []
 
 
 def _depth(element) -> int:
@@ -261,7 +321,7 @@ def _balance(start: _Placeholder, end: _Placeholder, offset: int, marker: str) -
         raise PlacementError(offset, f"'{marker}…' cannot be placed around this text")
 
 
-def _serialize(root: htmltree.Element, text_of) -> str:
+def _serialize(root: htmltree.Element, html_of) -> str:
     out: list[str] = []
 
     def write(element) -> None:
@@ -269,7 +329,7 @@ def _serialize(root: htmltree.Element, text_of) -> str:
             if isinstance(child, str):
                 out.append(htmltree.escape_text(child))
             elif isinstance(child, _Placeholder):
-                out.append(htmltree.escape_text(text_of(child)))
+                out.append(html_of(child))
             else:
                 out.append(child.start)
                 if child.tag not in htmltree.VOID:

@@ -17,6 +17,7 @@ from .errors import InputError, Location, Problem
 from .limits import MAX_CARD_FILES, MAX_ID_CHARS, markdown_problem
 from .lint_rules import LintSettings, read_card_lint, read_settings
 from .model import Card, Corpus, Source, Topic
+from .tex import neutralise_text
 from .visible import renders_blank
 from .yamlread import LinedDict, read_yaml, shorten
 
@@ -199,6 +200,8 @@ def _tag_problem(tag: str) -> str:
         return "uses a reserved prefix: qadeck makes the topic:: and source:: tags itself"
     if _control_char(tag) or any(c in tag for c in '"*'):
         return "contains a character Anki's tag search treats specially"
+    if "\\" in tag:
+        return "contains a backslash (a template showing {{Tags}} would hand it to MathJax as TeX)"
     return ""
 
 
@@ -241,6 +244,9 @@ def _load_topics(path: Path, problems: list[Problem]):
         problems.append(Problem(Location(path, data.key_lines.get("deck", data.line)),
                                 "'deck' has an empty part around '::', a line break or a control character ('A::B' nests B under A)"))
     deck = "::".join(part.strip() for part in deck.split("::"))
+    if deck and neutralise_text(deck) != deck:
+        problems.append(Problem(Location(path, data.key_lines.get("deck", data.line)),
+                                "'deck' contains a TeX command MathJax could turn into a link or markup ({{Deck}} in a template)"))
     description = _description(data, path, problems, "the deck")
     slug = data.get("slug")
     if slug is None:
@@ -276,6 +282,11 @@ def _load_topics(path: Path, problems: list[Problem]):
             continue
         if _control_char(name) or _line_break(name):
             problems.append(Problem(Location(path, spec.key_lines.get("name", line)), f"topic '{key}': name contains a line break or control character"))
+            continue
+        if neutralise_text(name) != name:
+            problems.append(Problem(Location(path, spec.key_lines.get("name", line)),
+                                    f"topic '{key}': name contains a TeX command MathJax could turn into a link or markup "
+                                    "(it is a deck name, which templates can show)"))
             continue
         clash = next((t for t in topics.values() if deck_name_key(t.name) == deck_name_key(name)), None)
         if clash is not None:

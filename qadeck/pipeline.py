@@ -66,7 +66,8 @@ def default_output(options: BuildOptions, corpus: Corpus) -> Path:
         return Path(options.output)
     name = corpus.slug
     if options.tags:
-        name += "-" + "-".join(slugify(t) for t in options.tags)
+        # One name per selection, however the tags were typed (HARDWARE, topic::hardware, hardware).
+        name += "-" + "-".join(slugify(t.strip().lower().removeprefix("topic::")) for t in options.tags)
     return Path(options.dist_dir) / f"{name}.apkg"
 
 

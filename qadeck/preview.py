@@ -173,7 +173,7 @@ def render_preview(corpus: Corpus, rendered: Sequence[RenderedCard], note_types:
     options = "".join(f'<option value="{_e(key)}">{_e(corpus.topics[key].name)}</option>' for key in used_topics)
     total = sum(len(card_numbers(item)) for item in rendered)
     return _PAGE.format(
-        lang=_e(corpus.lang or "zh-Hans"),  # the page's own labels are Chinese (and English)
+        lang=_e(corpus.lang or "und"),  # the corpus's language; "und" (undetermined) when topics.yaml names none
         title=_e(f"{corpus.deck} — 预览 preview"),
         deck=_e(corpus.deck),
         total=total,
@@ -248,7 +248,7 @@ body.pv-page {
     "Microsoft YaHei", "Segoe UI", Roboto, Arial, sans-serif;
 }
 .pv-header {
-  position: sticky; top: 0; z-index: 10; background: rgba(236, 239, 243, 0.96);
+  position: sticky; top: 0; z-index: 10; background: rgb(236, 239, 243);
   border-bottom: 1px solid #d0d7de;
 }
 .pv-bar { max-width: 1100px; margin: 0 auto; padding: 8px 12px; display: flex; flex-wrap: wrap; gap: 6px 16px; align-items: center; }
@@ -283,7 +283,7 @@ body.pv-page {
 .pv-empty { text-align: center; color: #57606a; margin: 40px 0; }
 
 body.pv-page.nightMode, body.pv-page.night_mode { background: #111315; color: #e6edf3; }
-.nightMode .pv-header { background: rgba(17, 19, 21, 0.96); border-bottom-color: #30363d; }
+.nightMode .pv-header { background: rgb(17, 19, 21); border-bottom-color: #30363d; }
 .nightMode .pv-controls input, .nightMode .pv-controls select, .nightMode .pv-controls button {
   background: #1e1f22; color: #e6edf3; border-color: #484f58;
 }

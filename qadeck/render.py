@@ -6,7 +6,7 @@ from typing import Callable, Sequence
 
 from . import cloze
 from .errors import InputError, Location, Problem
-from .markdown_render import MarkdownRenderer, escape
+from .markdown_render import LINE_CLASS, MarkdownRenderer, escape
 from .model import Card, Corpus, RenderedCard, Topic
 from .notetype import CLOZE_FIELDS, FIELDS
 from .sanitize import sanitize
@@ -134,7 +134,7 @@ def render_markdown_fields(renderer: MarkdownRenderer, sources: Sequence[str]) -
             return RenderFailure("cloze", problems[0].offset, problems[0].message)
         protected = cloze.protect(body, deletions)
         try:
-            fields[1] = cloze.restore(sanitize(renderer.convert(protected.text)), protected, neutralise_text)
+            fields[1] = cloze.restore(sanitize(renderer.convert(protected.text)), protected, neutralise_text, LINE_CLASS)
         except cloze.PlacementError as exc:
             return RenderFailure("cloze", exc.offset, str(exc))
     return tuple(fields)
@@ -175,4 +175,5 @@ def source_html(card: Card) -> str:
 
 
 def topics_html(card: Card, topics: dict[str, Topic]) -> str:
-    return "".join(f'<span class="qa-topic">{escape(topics[key].name)}</span>' for key in card.topics)
+    # A key topics.yaml lacks is already an input error; render the key so the other checks still run.
+    return "".join(f'<span class="qa-topic">{escape(topics[key].name if key in topics else key)}</span>' for key in card.topics)

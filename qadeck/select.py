@@ -45,7 +45,9 @@ def select_cards(corpus: Corpus, wanted: list[str]) -> tuple[Card, ...]:
         for word in unknown:
             close = difflib.get_close_matches(word.lower(), sorted(labels), n=1, cutoff=0.6)
             hints.append(f"'{word}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
-        raise UsageError(f"unknown tag(s) for --tags: {', '.join(hints)}; known: {', '.join(sorted(known_tags(corpus)))}")
+        others = len(set(known_tags(corpus)) - set(corpus.topics))
+        raise UsageError(f"unknown tag(s) for --tags: {', '.join(hints)}; topics: {', '.join(corpus.topics)}"
+                         + (f" (and {others} card tags, e.g. {', '.join(sorted(set(known_tags(corpus)) - set(corpus.topics))[:5])})" if others else ""))
     cards = tuple(c for c in corpus.cards if matches(c, wanted))
     if not cards:
         location = corpus.topics_location or Location(corpus.root)

@@ -58,17 +58,28 @@ def error_page(problems: list[str]) -> str:
             f"<h1>{len(problems)} problem(s): the preview waits for a fix</h1><ul class='problems'>{items}</ul></body></html>")
 
 
-def rebuild(options: BuildOptions, workdir: Path) -> str:
-    """The preview page of a fresh build, or the error page listing what is wrong."""
+def rebuild(options: BuildOptions, workdir: Path) -> tuple[str, list[str]]:
+    """(the preview page of a fresh build, or the error page listing what is wrong; the problems)."""
     page = workdir / "preview.html"
     try:
         build(replace(options, output=workdir / "deck.apkg", html=page, check_only=False, write_ledger=False),
               Clock.from_environment())
     except InputError as exc:
-        return error_page([str(p) for p in exc.problems])
+        problems = [str(p) for p in exc.problems]
+        return error_page(problems), problems
     except QadeckError as exc:
-        return error_page([str(exc)])
-    return page.read_text(encoding="utf-8")
+        return error_page([str(exc)]), [str(exc)]
+    return page.read_text(encoding="utf-8"), []
+
+
+def _report(announce: Callable[[str], None], version: int, problems: list[str]) -> None:
+    """One line per build; a failed one also names its first problems (the page lists them all)."""
+    if not problems:
+        announce(f"built (version {version})")
+        return
+    announce(f"version {version}: {len(problems)} problem(s), shown on the page:")
+    for problem in problems[:5]:
+        announce(f"  {problem}")
 
 
 def _handler(state: _State):
@@ -97,23 +108,29 @@ def _handler(state: _State):
 
 def serve(options: BuildOptions, port: int, announce: Callable[[str], None]) -> None:
     """Serve until interrupted. ``announce`` receives the URL and one line per rebuild."""
+    import logging
+
     from watchfiles import watch
 
+    logging.getLogger("watchfiles").setLevel(logging.WARNING)  # its own "stopping watch" notice on Ctrl-C
     state = _State()
     stop = threading.Event()
     with tempfile.TemporaryDirectory(prefix="qadeck-serve-") as tmp:
         workdir = Path(tmp)
-        state.publish(rebuild(options, workdir))
+        page, problems = rebuild(options, workdir)
+        state.publish(page)
         server = ThreadingHTTPServer(("127.0.0.1", port), _handler(state))
         thread = threading.Thread(target=server.serve_forever, daemon=True)
         thread.start()
         announce(f"serving http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops)")
+        _report(announce, 1, problems)
         previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
             watched = [str(p) for p in (options.cards_dir, options.templates_dir) if Path(p).is_dir()]
             for _changes in watch(*watched, stop_event=stop, debounce=200, raise_interrupt=False):
-                state.publish(rebuild(options, workdir))
-                announce(f"rebuilt (version {state.read()[0]})")
+                page, problems = rebuild(options, workdir)
+                state.publish(page)
+                _report(announce, state.read()[0], problems)
         except KeyboardInterrupt:
             pass
         finally:

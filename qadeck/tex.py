@@ -20,6 +20,7 @@ from html.parser import HTMLParser
 
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
+from markdown.util import STX
 
 from .htmltree import escape_text
 
@@ -37,6 +38,8 @@ MATH_RE = (r"(?<![\\$])\$\$(?!\$)(?P<display>.+?)(?<!\\)\$\$"
 class _MathProcessor(InlineProcessor):
     def handleMatch(self, m, data):  # noqa: N802 (Markdown's API)
         # A plain string is stashed by Markdown as text: no emphasis inside, escaped on output.
+        if STX in m.group(0):
+            return None, None, None  # a code span inside: the code wins, so this is no math
         display = m.group("display") if m.group("display") is not None else m.group("display2")
         if display is not None:
             return f"\\[{display}\\]", m.start(0), m.end(0)
@@ -88,6 +91,8 @@ langle rangle lceil rceil lfloor rfloor lvert rvert lVert rVert vert Vert backsl
 begin end cr hline hdashline substack displaylines tag notag nonumber
 matrix pmatrix bmatrix Bmatrix vmatrix Vmatrix smallmatrix cases
 mod bmod pmod pod
+intercal colon cdotp triangleq coloneqq eqqcolon leqq geqq lesssim gtrsim nsim ncong nleq ngeq nless ngtr
+imath jmath surd flat sharp natural
 ce pu
 """.split())
 
@@ -154,7 +159,8 @@ def guard(html: str, transparent: str = "") -> str:
         if kind != "text":
             continue
         if skip is not None and skip.search(value):
-            kept = [k for k in range(len(value)) if not _inside(skip, value, k)]
+            spans = [m.span() for m in skip.finditer(value)]
+            kept = [k for k in range(len(value)) if not any(a <= k < b for a, b in spans)]
             maps[i] = kept
             value = "".join(value[k] for k in kept)
         starts.append((total, i))
@@ -183,7 +189,3 @@ def guard(html: str, transparent: str = "") -> str:
             value = "".join(NEUTRAL_BACKSLASH if k in changes[i] else c for k, c in enumerate(value))
         out.append(escape_text(value))
     return "".join(out)
-
-
-def _inside(pattern: re.Pattern, text: str, k: int) -> bool:
-    return any(m.start() <= k < m.end() for m in pattern.finditer(text))

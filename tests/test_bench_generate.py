@@ -19,7 +19,7 @@ def test_generated_corpus_passes_check(capsys, tmp_path):
     capsys.readouterr()
     assert run_cli("--cards", str(corpus), "--check") == 0
     captured = capsys.readouterr()
-    assert "120 card(s)" in captured.out
+    assert "120 note(s)" in captured.out
     assert "warning" not in captured.err  # no near-duplicate questions
 
 
@@ -48,5 +48,5 @@ def test_similar_corpus_paraphrases_and_mixes_answers(capsys, tmp_path):
     capsys.readouterr()
     assert run_cli("--cards", str(tmp_path / "a"), "--check", "--no-cache") == 0  # no exact repeats of a question
     captured = capsys.readouterr()
-    assert "300 card(s)" in captured.out
+    assert "300 note(s)" in captured.out
     assert "near-duplicate question" in captured.err  # questions paraphrase each other

@@ -122,7 +122,7 @@ def test_default_output_and_summary(corpus: Path, tmp_path: Path, monkeypatch, c
     assert run_cli("--cards", str(corpus)) == 0
     out = capsys.readouterr().out
     assert (tmp_path / "dist" / "ai-interview.apkg").is_file()
-    assert "4 card(s)" in out and "硬件 Hardware" in out and "dist/ai-interview.apkg" in out and "KiB" in out
+    assert "4 note(s)" in out and "硬件 Hardware" in out and "dist/ai-interview.apkg" in out and "KiB" in out
 
 
 def test_cjk_deck_name_without_slug_keeps_readable_file_name(corpus: Path, tmp_path: Path, monkeypatch):

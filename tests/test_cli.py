@@ -58,3 +58,20 @@ def test_import_hint_is_a_command_that_checks_what_was_written(tmp_path, monkeyp
     assert run_cli("import", str(article), "-o", "elsewhere.yaml") == 0
     last = capsys.readouterr().out.splitlines()[-1]
     assert "move elsewhere.yaml into cards/ and run:" in last
+
+
+def test_problems_come_sorted_by_file_and_line_and_topics_problems_never_crash(tmp_path, monkeypatch, capsys):
+    """A broken topics.yaml beside a cloze card is reported, not an internal error; output is in file order."""
+    cards = tmp_path / "cards"
+    cards.mkdir()
+    (cards / "topics.yaml").write_text("deck: X\n", encoding="utf-8")
+    (cards / "a.yaml").write_text("cards:\n  - id: b\n    question: 问？\n    cloze: 'x {{c1::y}}'\n    topics: [t]\n"
+                                  "  - id: a\n    question: 另一问？\n    answer: 答。\n    topics: [t]\n    colour: red\n",
+                                  encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("--cards", "cards", "--check") == 2
+    err = capsys.readouterr().err
+    assert "internal error" not in err and "Traceback" not in err
+    located = [line for line in err.splitlines() if line.startswith("error: cards/")]
+    assert located and located == sorted(located, key=lambda l: (l.split(":")[1].strip(), int(l.split(":")[2])))
+    assert any("cards/topics.yaml:1:" in line for line in located)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from anki_helpers import fresh_import, import_apkg, notes_by_id, open_collection
+from anki_helpers import fresh_import, import_apkg, import_for_rendering, notes_by_id
 from conftest import FIXTURES, run_cli
 from qadeck.apkg import guid_for
 from qadeck.assemble import stable_id
@@ -71,9 +71,7 @@ def cloze_corpus(corpus: Path) -> Path:
 def imported(cloze_corpus: Path, tmp_path: Path):
     out = tmp_path / "deck.apkg"
     assert run_cli("--cards", str(cloze_corpus), "-o", str(out)) == 0
-    col, log = fresh_import(tmp_path, out)
-    col.close()  # the import bypasses the note type cache: reopen before rendering
-    col = open_collection(tmp_path / "collection.anki2")
+    col, log = import_for_rendering(tmp_path, out)
     yield col, log
     col.close()
 
@@ -185,6 +183,15 @@ def test_editing_one_deletion_updates_the_note_in_place(checkout, tmp_path):
         card = [c for c in note.cards() if c.ord == 1][0]
         assert col.db.scalar("select count() from revlog where cid=?", card.id) == reviews and card.reps == 1
         assert len(note.cards()) == 3
+
+        # A new deletion number adds its card to the existing note; the reviewed card is untouched.
+        edit(checkout.root / "cards/cloze.yaml", "关闭梯度", "{{c4::关闭}}梯度")
+        checkout.commit("add a deletion")
+        log = import_apkg(col, build())
+        assert (log.new, log.updated) == (0, 1)
+        note = notes_by_id(col)["cloze-attention"]
+        assert sorted(c.ord for c in note.cards()) == [0, 1, 2, 3]
+        assert [c for c in note.cards() if c.ord == 1][0].reps == 1
     finally:
         col.close()
 
@@ -299,15 +306,59 @@ def test_code_with_anki_syntax_inside_a_deletion_reads_as_written(corpus: Path, 
                                         "    topics: [training]\n", encoding="utf-8")
     out = tmp_path / "s.apkg"
     assert run_cli("--cards", str(corpus), "-o", str(out)) == 0
-    col, _ = fresh_import(tmp_path, out)
-    col.close()
-    col = open_collection(tmp_path / "collection.anki2")
+    col, _ = import_for_rendering(tmp_path, out)
     try:
         cards = sides(col, "syntax")
-        assert sorted(cards) == [0, 1, 2, 3]
-        active = [[text.strip() for text in cards[o][1].active] for o in range(4)]
-        assert active == [["std::vector"], ['d = {"a": {}}'], ['config = {"optim": {"lr": 1e-3}}'], ["np.zeros(3)"]]
+        assert sorted(cards) == [0, 1, 2, 3, 4]
+        active = [[text.strip() for text in cards[o][1].active] for o in range(5)]
+        assert active == [["std::vector"], ['d = {"a": {}}'], ['config = {"optim": {"lr": 1e-3}}'], ["np.zeros(3)"],
+                          ["build(", "layers=4,", "width=256)"]]  # across code lines: one deletion per line
         assert cards[1][0].active == ["[字典]"]
+        assert cards[4][0].active == ["[构造函数]", "[...]", "[...]"]
+        assert "model.train()" in cards[4][0].all_text and "build(" not in cards[4][0].all_text
         assert "std::cout 不影响" in cards[3][0].all_text
     finally:
         col.close()
+
+
+def test_seeded_fuzz_anki_reads_rendered_deletions_as_the_source_marks_them():
+    """Random deletions (nested, with hints, around code, lists, tables, math, `}}` and `::`):
+    whenever qadeck accepts the text, Anki's reading of the field finds the same deletion numbers
+    and hints (a deletion through several code lines is one per line, its hint once); otherwise
+    it is one clear RenderFailure."""
+    import random
+
+    from qadeck.cloze import scan
+    from qadeck.markdown_render import MarkdownRenderer
+    from qadeck.render import RenderFailure, render_markdown_fields
+
+    pieces = ["**b**", "`c::d`", "`{}}`", "x", "中文", "$x_1$", r"\(a\)", "{", "}", "<kbd>k</kbd>", "[l](http://x)",
+              "std::v", r"a}\}b", "\n\n", "\n- item\n", "\n```python\nd = {}}\n```\n", "| t |", "}}}", "\n",
+              "\n    y = 1\n"]
+    contexts = ["前文 ", "\n\n", "- ", "| a | b |\n|---|---|\n| ", "```python\nx = ", "`", "> ", "1. ", "```python\n"]
+    rng = random.Random(8)
+
+    def deletion(depth: int = 0) -> str:
+        body = "".join(rng.choice(pieces) if rng.random() < .8 or depth > 1 else deletion(depth + 1)
+                       for _ in range(rng.randint(1, 3)))
+        return f"{{{{c{rng.randint(1, 4)}::{body}{'::h' if rng.random() < .2 else ''}}}}}"
+
+    renderer, accepted = MarkdownRenderer(), 0
+    for _ in range(400):
+        text = "".join(rng.choice(contexts) + deletion() + rng.choice([" 后文", "\n```\n", "`", " |", ""])
+                       for _ in range(rng.randint(1, 3)))
+        deletions, problems = scan(text)
+        if problems or not deletions:
+            continue
+        out = render_markdown_fields(renderer, ("cloze", "", text, ""))
+        if isinstance(out, RenderFailure):
+            assert out.key == "cloze" and out.offset in {d.start for d in deletions}
+            continue
+        accepted += 1
+        read_by_anki = scan(out[1], source=False)[0]
+        # A deletion running through several code lines is one deletion per line, its hint once.
+        marked = [(d.number, d.hint_start is not None) for d in deletions]
+        read = [(d.number, d.hint_start is not None) for d in read_by_anki]
+        assert {n for n, _ in read} == {n for n, _ in marked} and len(read) >= len(marked), text
+        assert sorted(n for n, hint in read if hint) == sorted(n for n, hint in marked if hint), text
+    assert accepted > 100

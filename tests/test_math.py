@@ -32,6 +32,7 @@ def test_golden_field_html(source: Path):
     (r"\$x\$", "<p>$x$</p>"),
     ("`$x$`", "<p><code>$x$</code></p>"),
     ("$ x $", "<p>$ x $</p>"),
+    ("$a `b` c$", "<p>$a <code>b</code> c$</p>"),
 ])
 def test_math_delimiters(text, expected):
     assert render_markdown_fields(MarkdownRenderer(), ("qa", "", text, ""))[1] == expected
@@ -55,7 +56,7 @@ HOSTILE_TOPICS = """\
 deck: 数学
 slug: math
 topics:
-  algebra: {name: '代数 \\(\\href{javascript:alert(4)}{t}\\)'}
+  algebra: {name: '代数 \\(\\frac{1}{2}\\)'}
 """
 
 HOSTILE = r"""source:
@@ -98,3 +99,42 @@ def test_tex_that_makes_links_is_neutralised_in_every_field(tmp_path: Path):
                 assert "\\href" not in side and "\\hr" + "ef" not in side
     finally:
         col.close()
+
+
+def test_tex_commands_in_tags_and_deck_names_are_input_errors(tmp_path: Path, capsys):
+    """Tags and deck names are no fields (they cannot be rewritten), but templates may show them."""
+    cards = tmp_path / "cards"
+    cards.mkdir()
+    (cards / "topics.yaml").write_text(
+        "deck: '数学 \\(\\href{javascript:alert(1)}{d}\\)'\ntopics:\n"
+        "  algebra: {name: '代数 \\(\\class{x}{t}\\)'}\n  calculus: {name: 微积分}\n", encoding="utf-8")
+    (cards / "c.yaml").write_text(
+        "cards:\n  - id: c\n    question: q\n    answer: a\n    topics: [calculus]\n    tags: ['\\\\href{x}{y}']\n",
+        encoding="utf-8")
+    assert run_cli("--cards", str(cards), "--check") == 2
+    err = capsys.readouterr().err
+    assert "topics.yaml:1: 'deck' contains a TeX command" in err
+    assert "topics.yaml:3: topic 'algebra': name contains a TeX command" in err
+    assert "c.yaml:6: card 'c': tag " in err and "href{x}{y}' contains a backslash" in err
+
+
+def test_seeded_fuzz_math_and_tex_never_leak_or_link():
+    """Random mixes of $, backticks, emphasis, escapes and TeX: no Markdown placeholder leaks into a
+    field, and no command outside the allow-list keeps its backslash outside code."""
+    import random
+
+    from qadeck.htmltree import Element, parse
+    from qadeck.tex import _NAME
+
+    def prose(node: Element) -> str:  # the text outside code, as a browser parses the field
+        return "".join(c if isinstance(c, str) else "" if c.tag in ("code", "pre") else prose(c) for c in node.children)
+
+    pieces = ["$", "$$", "`", "*", "_", "\\", "\\$", "x", "a_1", "\\frac{1}{2}", "\\href{javascript:x}{y}", "\\(", "\\)",
+              "\\[", "\\]", " ", "\n", "\n\n", "<", "&", "5", "{", "}", "\\class{c}{d}", "中文"]
+    rng, renderer = random.Random(13), MarkdownRenderer()
+    for _ in range(500):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 16)))
+        html = render_markdown_fields(renderer, ("qa", text, text, text))
+        for field in html:
+            assert "\x02" not in field and "\x03" not in field, text
+            assert all(m.group(1) in ALLOWED for m in _NAME.finditer(prose(parse(field)))), (text, field)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import mimetypes
 import os
+import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from anki_helpers import fresh_import, notes_by_id, open_collection
+from anki_helpers import import_for_rendering, notes_by_id
 from browser_support import card_page
 from conftest import FIXTURES, ROOT, run_cli
 
@@ -94,12 +95,27 @@ def anki_sides(tmp_path_factory) -> dict[str, list[str]]:
     (cards / "topics.yaml").write_text((FIXTURES / "corpus" / "topics.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     (cards / "math.yaml").write_text(CARDS, encoding="utf-8")
     assert run_cli("--cards", str(cards), "-o", str(tmp / "m.apkg")) == 0
-    col, _ = fresh_import(tmp, tmp / "m.apkg")
-    col.close()
-    col = open_collection(tmp / "collection.anki2")
+    col, _ = import_for_rendering(tmp, tmp / "m.apkg")
     try:
         return {card_id: [side for card in note.cards() for side in (card.question(), card.answer())]
                 for card_id, note in notes_by_id(col).items()}
+    finally:
+        col.close()
+
+
+@pytest.fixture(scope="module")
+def shipped_math_sides(tmp_path_factory) -> list[tuple[str, str]]:
+    """(card id, side HTML) of every side of the shipped corpus that holds math, as Anki renders it."""
+    tmp = tmp_path_factory.mktemp("shipped-math")
+    shutil.copytree(ROOT / "cards", tmp / "cards")  # a build may update the corpus's ledger: not the repo's
+    assert run_cli("--cards", str(tmp / "cards"), "-o", str(tmp / "s.apkg")) == 0
+    col, _ = import_for_rendering(tmp, tmp / "s.apkg")
+    try:
+        sides = []
+        for card_id, note in notes_by_id(col).items():
+            for card in note.cards():
+                sides += [(card_id, html) for html in (card.question(), card.answer()) if "\\(" in html or "\\[" in html]
+        return sides
     finally:
         col.close()
 
@@ -152,3 +168,20 @@ def test_the_config_is_live_and_qadeck_cards_are_not(page, anki_sides):
         result = typeset(page, html, False)
         assert result["math"] >= 1 and not result["errors"], result
         assert (result["links"], result["classes"], result["handlers"]) == (0, 0, []), result
+
+
+@pytest.mark.parametrize("night", [False, True], ids=["light", "night"])
+def test_shipped_formulas_typeset_without_errors(page, shipped_math_sides, night):
+    if not shipped_math_sides:
+        pytest.skip("the shipped corpus has no math")
+    problems = []
+    for card_id, html in shipped_math_sides:
+        result = typeset(page, html, night)
+        if not result["math"] or result["errors"] or result["unprocessed"]:
+            problems.append(f"{card_id}: {result['math']} formula(s), errors {result['errors']}, "
+                            f"delimiter left as text: {result['unprocessed']}")
+        if result["scrollWidth"] > result["vw"]:
+            problems.append(f"{card_id}: page is {result['scrollWidth']} px wide at {result['vw']} px")
+        if result["links"] or result["handlers"]:
+            problems.append(f"{card_id}: {result['links']} link(s), {result['handlers']}")
+    assert not problems, "\n".join(problems)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from anki_helpers import fresh_import, open_collection
+from anki_helpers import fresh_import, import_for_rendering, open_collection
 from conftest import run_cli
 from qadeck.notetype import load_note_type
 from qadeck.preview import TemplateError, field_is_empty, render_template
@@ -192,9 +192,7 @@ def test_cloze_cards_match_what_anki_renders(corpus: Path, tmp_path: Path):
 
     shutil.copy(FIXTURES / "cloze" / "cloze.yaml", corpus / "cloze.yaml")
     page, apkg = build(corpus, tmp_path)
-    col, _ = fresh_import(tmp_path, apkg)
-    col.close()
-    col = open_collection(tmp_path / "collection.anki2")
+    col, _ = import_for_rendering(tmp_path, apkg)
     try:
         checked = 0
         for cid in col.find_cards('"note:qadeck Cloze"'):

@@ -44,6 +44,7 @@ def test_push_updates_keeps_learner_tags_and_suspends_retired(checkout, learner,
     assert push(learner) == 0
     out = capsys.readouterr().out
     assert "0 added, 2 updated, 2 unchanged" in out, out[-600:]
+    assert "qadeck-push-" not in out  # the temporary package is not named: it is gone afterwards
     col = open_collection(learner)
     try:
         notes = notes_by_id(col)

@@ -63,3 +63,9 @@ def test_typo_suggests_the_nearest_tag(tagged, capsys):
     err = capsys.readouterr().err
     assert "'numerics::flaot' (did you mean 'numerics::float'?)" in err
     assert "Traceback" not in err and not Path("dist").exists()
+
+
+def test_every_form_of_a_selection_writes_the_same_file(tagged, capsys):
+    for tags in ("hardware", "HARDWARE", "topic::Hardware"):
+        assert run_cli("--cards", "cards", "--tags", tags) == 0
+    assert sorted(p.name for p in Path("dist").iterdir()) == ["ai-interview-hardware.apkg"]

@@ -5,6 +5,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -23,34 +24,54 @@ def wait_for(predicate, timeout: float = 20.0, step: float = 0.2):
     raise AssertionError(f"timed out after {timeout} s")
 
 
+def shows(page, text: str) -> bool:
+    """Whether the page shows ``text`` now; a page in the middle of its own reload shows nothing yet."""
+    try:
+        return text in page.content()
+    except Exception as exc:  # playwright: "the page is navigating and changing the content"
+        if "navigating" in str(exc):
+            return False
+        raise
+
+
 def test_serve_rebuilds_on_edit_shows_errors_and_stops_cleanly(corpus, browser):
     project = corpus.parent
     proc = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "serve", "--port", "0", "--cards", "cards"],
                             cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         line = proc.stdout.readline()
+        lines: list[str] = []
+        def read() -> None:
+            for text in proc.stdout:
+                lines.append(text)
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
         url = re.search(r"serving (http://127\.0\.0\.1:\d+/)", line).group(1)
         page = browser.new_page()
         page.goto(url)
-        assert EDIT_FROM in page.content()
+        wait_for(lambda: shows(page, EDIT_FROM))
 
         card_file = corpus / "scaling.yaml"
         text = card_file.read_text(encoding="utf-8")
         card_file.write_text(text.replace(EDIT_FROM, EDIT_TO), encoding="utf-8")
-        wait_for(lambda: EDIT_TO in page.content())  # the page reloaded itself
+        wait_for(lambda: shows(page, EDIT_TO))  # the page reloaded itself
 
         card_file.write_text(text.replace("    topics: [training]", "    topics: [trainign]"), encoding="utf-8")
-        wait_for(lambda: "problem(s)" in page.content())
+        wait_for(lambda: shows(page, "problem(s)"))
         problems = page.locator("ul.problems li").all_inner_texts()
         assert any(re.match(r"cards/scaling\.yaml:\d+: card '[a-z-]+': unknown topic 'trainign'", p) for p in problems), problems
         assert proc.poll() is None  # still serving
+        wait_for(lambda: "unknown topic 'trainign'" in "".join(lines))  # the terminal names the problem too
 
         card_file.write_text(text, encoding="utf-8")
-        wait_for(lambda: EDIT_FROM in page.content())
+        wait_for(lambda: shows(page, EDIT_FROM))
         assert not (corpus / "ledger.yaml").exists()  # a preview writes nothing into the corpus
     finally:
         proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=15)
+        proc.wait(timeout=15)
+        reader.join(timeout=5)
+    out = "".join(lines)
     assert proc.returncode == 0, out
     assert "stopped." in out and "Traceback" not in out
 

@@ -16,6 +16,7 @@ fi
 MATHJAX_VERSION=3.2.2
 if [ ! -f .cache/node/node_modules/mathjax/es5/tex-chtml.js ]; then
   if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    echo "tools/test.sh: npm is missing; installing Debian's npm package to fetch MathJax 3 for the math browser tests." >&2
     sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
     export DEBIAN_FRONTEND=noninteractive
     $sudo apt-get update -qq
