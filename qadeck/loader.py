@@ -72,7 +72,7 @@ def read_corpus(cards_dir: Path, load_file=None) -> tuple[Corpus, list[Problem]]
     for card in cards:
         for other in card.distinct_from:
             if other not in seen:
-                problems.append(Problem(card.location, f"distinct_from names unknown card '{other}'", card.id))
+                problems.append(Problem(card.location, f"distinct_from names unknown card '{shorten(other)}'", card.id))
     if not cards and not problems:
         problems.append(Problem(Location(cards_dir), "no cards found: add cards to a *.yaml file (see README, 'Corpus format')"))
     warnings = _ignored_files(cards_dir)
@@ -102,6 +102,9 @@ def read_lang(value, path: Path, line: int, problems: list[Problem]) -> str:
         problems.append(Problem(Location(path, line), "'lang' must be a BCP 47 language tag such as zh-Hans, zh-Hant, ja or en"))
         return ""
     tag = value.strip()
+    if len(tag) > MAX_ID_CHARS:
+        problems.append(Problem(Location(path, line), f"'lang: {shorten(tag)}' is not a language tag (too long)"))
+        return ""
     if "_" in tag or not langcodes.tag_is_valid(tag):
         hint = ""
         try:
@@ -265,7 +268,7 @@ def _load_topics(path: Path, problems: list[Problem]):
         problems.append(Problem(Location(path, line), f"topic '{key}' is defined twice"))
     for key, spec in raw_topics.items():
         line = raw_topics.key_lines[key]
-        if not isinstance(key, str) or not ID_RE.fullmatch(key):
+        if not isinstance(key, str) or not ID_RE.fullmatch(key) or len(key) > MAX_ID_CHARS:
             problems.append(Problem(Location(path, line), f"topic key '{shorten(str(key))}' must use lowercase letters, digits and '-'"))
             continue
         if not isinstance(spec, LinedDict) or not isinstance(spec.get("name"), str) or not spec["name"].strip():
@@ -278,7 +281,7 @@ def _load_topics(path: Path, problems: list[Problem]):
             keywords = []
         name = spec["name"].strip()
         if "::" in name:
-            problems.append(Problem(Location(path, spec.key_lines.get("name", line)), f"topic '{key}': name '{name}' must not contain '::' (it would nest decks)"))
+            problems.append(Problem(Location(path, spec.key_lines.get("name", line)), f"topic '{key}': name '{shorten(name)}' must not contain '::' (it would nest decks)"))
             continue
         if _control_char(name) or _line_break(name):
             problems.append(Problem(Location(path, spec.key_lines.get("name", line)), f"topic '{key}': name contains a line break or control character"))

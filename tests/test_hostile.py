@@ -83,6 +83,15 @@ def test_unbounded_values_are_not_quoted_whole(cwd, corpus, capsys, quick):
     assert all(len(line) < 400 for line in lines), max(map(len, lines))
 
 
+def test_long_names_in_topics_yaml_are_not_quoted_whole(cwd, corpus, capsys, quick):
+    long = "x" * 100_000
+    write(corpus, "topics.yaml", f"deck: D\nlang: {long}\ntopics:\n  training: {{name: 'A::{long}'}}\n  ? {long}\n  : {{name: B}}\n")
+    write(corpus, "other.yaml", f"cards:\n  - id: a\n    question: 问？\n    answer: 答\n    topics: [training]\n"
+                                f"    distinct_from: [{long}]\n")
+    lines = fails_with(capsys, "--cards", "cards")
+    assert len(lines) >= 4 and all(len(line) < 300 for line in lines), [line[:100] for line in lines]
+
+
 def test_file_size_limit(cwd, corpus, capsys, quick):
     write(corpus, "huge.yaml", "cards: []\n" + "#" * (8 * 1024 * 1024) + "\n")
     assert "error: cards/huge.yaml: file is 8192 KiB; the limit is 8 MiB" in hostile_run(capsys, corpus)
