@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 
 # What cannot show by itself: link definitions, tags, entities, Markdown punctuation, spaces.
 _WORD = re.compile(r"\w")
+_MARKUP = re.compile(r"[<\[&`~]")
 _INVISIBLE = re.compile(r"(?m)^[ \t]{0,3}\[[^\]\n]*\]:.*$|<[^>\n]*>|&#?\w+;|[\s*_#>`~|\-=+.:()\[\]!]")
 
 
@@ -18,7 +19,7 @@ def renders_blank(markdown: str) -> bool:
     if not markdown.strip():
         return True
     first = _WORD.search(markdown)
-    if first and not any(mark in markdown[:first.start()] for mark in "<[&`~"):
+    if first and not _MARKUP.search(markdown, 0, first.start()):
         return False  # the usual case: a letter before any tag, link or entity is shown
     if _INVISIBLE.sub("", markdown):
         return False
