@@ -227,6 +227,7 @@ def parse_article(text: str, path: Path) -> Article:
     entries = _entries(lines)
     merges: dict[int, _Merging] = {}  # id(card) -> the answer being merged into it
     exact: dict[str, list[int]] = {}  # normalised title or ask -> positions in cards
+    normalised: list[tuple[str, str]] = []  # (title, ask) of each of cards, normalised
     for index, entry in enumerate(entries):
         parts = _parts(entry.body)
         number, heading = _split_number(entry.text)
@@ -262,7 +263,7 @@ def parse_article(text: str, path: Path) -> Article:
             ask=parts["ask"],
         )
         if supplement_level is not None:
-            target = _match_supplement(card, cards, exact)
+            target = _match_supplement(card, cards, exact, normalised)
             if target is not None:
                 _merge(target, card, False, merges)
                 continue
@@ -275,7 +276,8 @@ def parse_article(text: str, path: Path) -> Article:
         if not card.answer.strip():
             warnings.append(Problem(Location(path, entry.line), f"question '{heading}' has no answer; not imported"))
             continue
-        for text in {key, normalise(card.ask)} - {""}:
+        normalised.append((key, normalise(card.ask)))
+        for text in set(normalised[-1]) - {""}:
             exact.setdefault(text, []).append(len(cards))
         cards.append(card)
         by_title.setdefault(key, card)
@@ -446,11 +448,13 @@ def guess_language(code: str) -> str:
 # --- merging later sections into earlier questions -----------------------------------------------
 
 
-def _match_supplement(card: ArticleCard, cards: Sequence[ArticleCard], exact: Mapping[str, list[int]]) -> ArticleCard | None:
+def _match_supplement(card: ArticleCard, cards: Sequence[ArticleCard], exact: Mapping[str, list[int]],
+                      normalised: Sequence[tuple[str, str]]) -> ArticleCard | None:
     """The earlier question an answer-detail entry belongs to: best title match, number breaks ties.
 
     ``exact``: normalised title or ask -> positions in ``cards``. An identical one is taken without
     comparing every card (so an article of many detail sections stays fast); then earliest wins.
+    ``normalised``: each card's (title, ask), normalised once rather than once per comparison.
     """
     wanted = normalise(card.title)
     number_first = lambda p: (int(bool(card.number) and card.number == cards[p].number), -p)  # noqa: E731
@@ -458,8 +462,8 @@ def _match_supplement(card: ArticleCard, cards: Sequence[ArticleCard], exact: Ma
         return cards[max(exact[wanted], key=number_first)]
     best: tuple[float, int, int] | None = None
     chosen = None
-    for position, other in enumerate(cards):
-        score = max(_fuzzy(wanted, normalise(other.title)), _fuzzy(wanted, normalise(other.ask)))
+    for position, (other, (title, ask)) in enumerate(zip(cards, normalised)):
+        score = max(_fuzzy(wanted, title), _fuzzy(wanted, ask))
         rank = (score, int(bool(card.number) and card.number == other.number), -position)
         if best is None or rank > best:
             best, chosen = rank, other
