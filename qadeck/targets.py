@@ -1,4 +1,4 @@
-"""Where a build may write: never into the corpus or templates, never over a file it did not make.
+"""Where a build may write: never into the corpus or templates folder, never over a file it did not make.
 
 A mistyped ``-o cards/topics.yaml`` must not replace the topic list with a zip, and ``-o X --html X``
 must not write one output over the other.
@@ -29,7 +29,7 @@ def check_targets(package: Path, preview: Path | None, protected: dict[str, Path
         if target.is_dir():
             raise UsageError(f"{target} is a folder; give a file name, e.g. {target / example_name}")
         for description, folder in protected.items():
-            if _inside(target, folder):
+            if _directly_in(target, folder):
                 raise UsageError(f"{target} is inside the {description} folder {folder}; qadeck never writes there")
         if target.is_symlink() or (target.exists() and not target.is_file()):
             raise UsageError(f"{target} exists and is not a regular file; give another path for the {what}")
@@ -47,8 +47,9 @@ def _same(a: Path, b: Path) -> bool:
     return _resolved(a) == _resolved(b)
 
 
-def _inside(path: Path, folder: Path) -> bool:
-    return _resolved(path).is_relative_to(Path(folder).resolve())
+def _directly_in(path: Path, folder: Path) -> bool:
+    """Where the files the build reads live (a corpus at '.' may still build into ./dist/)."""
+    return _resolved(path).parent == Path(folder).resolve()
 
 
 def _is_package(path: Path) -> bool:

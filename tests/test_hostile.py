@@ -443,3 +443,10 @@ def test_text_that_renders_to_nothing(cwd, corpus, capsys, quick):
     assert [l for l in lines if "blank.yaml" in l] == [f"error: cards/blank.yaml:3: card 'blank': 'question' {blank}",
                                                        f"error: cards/blank.yaml:4: card 'blank': 'answer' {blank}",
                                                        f"error: cards/blank.yaml:5: card 'blank': 'explanation' {blank}"]
+
+
+def test_a_corpus_at_the_project_root_builds_into_dist(cwd, corpus, capsys, monkeypatch):
+    from conftest import run_cli
+    monkeypatch.chdir(corpus)
+    assert run_cli("--cards", ".", "--templates", str(Path(__file__).parent.parent / "templates")) == 0, capsys.readouterr().err
+    assert (corpus / "dist" / "ai-interview.apkg").is_file()
