@@ -122,3 +122,15 @@ def assert_inert(html: str, field: str) -> None:
     assert not inspector.problems, (field, inspector.problems, html)
     # Anki reads its own markup from the raw field text, so this one is checked on the text itself.
     assert not re.search(r"\[(?:sound:|anki:|latex\]|\$\$?\])", html, re.IGNORECASE), (field, html)
+
+
+ARTICLE_TOKENS = ["### ", "## ", "# ", "1. ", "**", "题目 1：", "**答案：**", "**解析：**", "源代码实例", "```", "```python",
+                  "~~~", "？", "?", "一、", "总结", "答案解析", "- ", "    ", " ", "#", "\n", "\n\n", "（注）", "：", "字", "a"]
+
+
+@FUZZ
+@given(text=st.one_of(st.lists(st.sampled_from(ARTICLE_TOKENS), max_size=80).map("".join), st.text(max_size=400)))
+def test_random_articles_parse_within_the_deadline(text):
+    from qadeck.article import parse_article
+    article = parse_article(text, Path("fuzz.md"))
+    assert all(card.question.strip() and card.answer.strip() for card in article.cards)
