@@ -63,7 +63,9 @@ class Article:
 
 # --- line shapes -----------------------------------------------------------------------------
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# Linear on purpose: the trailing '#'s are stripped in code (a lazy group followed by '\s*#*\s*$'
+# backtracks cubically on a long run of spaces).
+_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _BOLD_LINE = re.compile(r"^\s*\*\*(.+?)\*\*\s*$")
 _FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([^`\s]*)(.*)$")
 _NUMBER = re.compile(r"^(?:(?:题目|问题|面试题|Question|Q)\s*(\d+)\s*[:：.、．]?|(\d+)\s*[.、．:：)）])\s*", re.IGNORECASE)
@@ -155,7 +157,7 @@ def _entries(lines: Sequence[str]) -> list[_Entry]:
             pending = None
             entries[-1].body.append((number, line))
             continue
-        heading = _HEADING.match(line)
+        heading = _heading(line)
         if pending is not None and line.strip():
             if not heading and not _label(line):
                 pending.text += line.strip()
@@ -163,7 +165,7 @@ def _entries(lines: Sequence[str]) -> list[_Entry]:
                 continue
             pending = None
         if heading:
-            entries.append(_Entry("heading", len(heading.group(1)), _unbold(heading.group(2)), number))
+            entries.append(_Entry("heading", heading[0], _unbold(heading[1]), number))
             continue
         numbered = _NUMBERED_ASK.match(line)
         if numbered and not _awaits_ask(entries[-1]):
@@ -178,6 +180,14 @@ def _entries(lines: Sequence[str]) -> list[_Entry]:
             continue
         entries[-1].body.append((number, line))
     return entries
+
+
+def _heading(line: str) -> tuple[int, str] | None:
+    """(level, text) of an ATX heading line, its closing '#'s and spaces removed."""
+    found = _HEADING.match(line)
+    if not found:
+        return None
+    return len(found.group(1)), found.group(2).rstrip().rstrip("#").rstrip()
 
 
 def _awaits_ask(entry: _Entry) -> bool:
@@ -215,6 +225,9 @@ def parse_article(text: str, path: Path) -> Article:
     supplement_level: int | None = None  # heading level of the current answer-detail section
 
     entries = _entries(lines)
+    merges: dict[int, _Merging] = {}  # id(card) -> the answer being merged into it
+    exact: dict[str, list[int]] = {}  # normalised title or ask -> positions in cards
+    normalised: list[tuple[str, str]] = []  # (title, ask) of each of cards, normalised
     for index, entry in enumerate(entries):
         parts = _parts(entry.body)
         number, heading = _split_number(entry.text)
@@ -250,21 +263,27 @@ def parse_article(text: str, path: Path) -> Article:
             ask=parts["ask"],
         )
         if supplement_level is not None:
-            target = _match_supplement(card, cards)
+            target = _match_supplement(card, cards, exact, normalised)
             if target is not None:
-                _merge(target, card, fold_items=False)
+                _merge(target, card, False, merges)
                 continue
             warnings.append(Problem(Location(path, entry.line),
                                     f"'{heading}' is in an answer-detail section but matches no earlier question; imported as its own card"))
         key = normalise(heading)
         if supplement_level is None and key in by_title:
-            _merge(by_title[key], card, fold_items=True)
+            _merge(by_title[key], card, True, merges)
             continue
         if not card.answer.strip():
             warnings.append(Problem(Location(path, entry.line), f"question '{heading}' has no answer; not imported"))
             continue
+        normalised.append((key, normalise(card.ask)))
+        for text in set(normalised[-1]) - {""}:
+            exact.setdefault(text, []).append(len(cards))
         cards.append(card)
         by_title.setdefault(key, card)
+    for card in cards:
+        if id(card) in merges and merges[id(card)].changed:
+            card.answer = _join(merges[id(card)].blocks)
     return Article(path=path, title=title, cards=cards, warnings=warnings)
 
 
@@ -411,7 +430,7 @@ def _fence_body(lines: Sequence[str], start: int, marker: str) -> str:
     return "\n".join(body)
 
 
-_PY_HINT = re.compile(r"^\s*(import \w|from [\w.]+ import |def \w+\(|class \w+[(:]|print\(|@\w|for \w+ in |if __name__)", re.MULTILINE)
+_PY_HINT = re.compile(r"^[ \t]*(import \w|from [\w.]+ import |def \w+\(|class \w+[(:]|print\(|@\w|for \w+ in |if __name__)", re.MULTILINE)
 
 
 def guess_language(code: str) -> str:
@@ -419,7 +438,7 @@ def guess_language(code: str) -> str:
     try:
         ast.parse(code)
         parses = bool(code.strip())
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # deeply nested code
         parses = False
     if _PY_HINT.search(code) or (parses and re.search(r"[=(]", code)):
         return "python"
@@ -429,13 +448,22 @@ def guess_language(code: str) -> str:
 # --- merging later sections into earlier questions -----------------------------------------------
 
 
-def _match_supplement(card: ArticleCard, cards: Sequence[ArticleCard]) -> ArticleCard | None:
-    """The earlier question an answer-detail entry belongs to: best title match, number breaks ties."""
+def _match_supplement(card: ArticleCard, cards: Sequence[ArticleCard], exact: Mapping[str, list[int]],
+                      normalised: Sequence[tuple[str, str]]) -> ArticleCard | None:
+    """The earlier question an answer-detail entry belongs to: best title match, number breaks ties.
+
+    ``exact``: normalised title or ask -> positions in ``cards``. An identical one is taken without
+    comparing every card (so an article of many detail sections stays fast); then earliest wins.
+    ``normalised``: each card's (title, ask), normalised once rather than once per comparison.
+    """
     wanted = normalise(card.title)
+    number_first = lambda p: (int(bool(card.number) and card.number == cards[p].number), -p)  # noqa: E731
+    if exact.get(wanted):
+        return cards[max(exact[wanted], key=number_first)]
     best: tuple[float, int, int] | None = None
     chosen = None
-    for position, other in enumerate(cards):
-        score = max(_fuzzy(wanted, normalise(other.title)), _fuzzy(wanted, normalise(other.ask)))
+    for position, (other, (title, ask)) in enumerate(zip(cards, normalised)):
+        score = max(_fuzzy(wanted, title), _fuzzy(wanted, ask))
         rank = (score, int(bool(card.number) and card.number == other.number), -position)
         if best is None or rank > best:
             best, chosen = rank, other
@@ -454,9 +482,26 @@ def _fuzzy(a: str, b: str) -> float:
     return fuzz.ratio(a, b)
 
 
-def _merge(target: ArticleCard, extra: ArticleCard, fold_items: bool) -> None:
+@dataclass
+class _Merging:
+    """An answer that repeats are merged into: its blocks and their keys, kept between merges so
+    merging n repeats costs O(n), not O(n^2); joined into text once at the end."""
+
+    blocks: list[list[str]]
+    known: set[str]
+    changed: bool = False
+
+    @classmethod
+    def of(cls, markdown: str) -> "_Merging":
+        blocks = _blocks(markdown)
+        return cls(blocks, {_block_key(b) for b in blocks})
+
+
+def _merge(target: ArticleCard, extra: ArticleCard, fold_items: bool, merges: dict[int, _Merging]) -> None:
     """Fold a repeat (``fold_items``: new list items join the list) or a detail section into target."""
-    target.answer = merge_markdown(target.answer, extra.answer, fold_items)
+    if extra.answer.strip():
+        merging = merges.get(id(target)) or merges.setdefault(id(target), _Merging.of(target.answer))
+        merging.changed |= _add_blocks(merging, _blocks(extra.answer), fold_items)
     if extra.explanation and normalise(extra.explanation) not in normalise(target.explanation):
         if not target.explanation:
             target.explanation = extra.explanation
@@ -538,20 +583,27 @@ def merge_markdown(base: str, extra: str, fold_items: bool) -> str:
         return base
     if not base.strip():
         return extra
-    base_blocks = _blocks(base)
-    known = {_block_key(b) for b in base_blocks}
-    new = [b for b in _blocks(extra) if _block_key(b) not in known]
+    merging = _Merging.of(base)
+    return _join(merging.blocks) if _add_blocks(merging, _blocks(extra), fold_items) else base
+
+
+def _add_blocks(merging: _Merging, blocks: list[list[str]], fold_items: bool) -> bool:
+    """Add the blocks ``merging`` does not know yet (see :func:`merge_markdown`); True if any."""
+    new = [block for block in blocks if _block_key(block) not in merging.known]
     if not new:
-        return base
-    items = [i for i, b in enumerate(base_blocks) if _is_item(b)]
-    if fold_items and items:
-        last = items[-1]
-        new_items = [b for b in new if _is_item(b)]
+        return False
+    base_blocks = merging.blocks
+    # The last list item: after an earlier fold it is the last item folded in, so search backwards.
+    last = next((i for i in range(len(base_blocks) - 1, -1, -1) if _is_item(base_blocks[i])), None)
+    if fold_items and last is not None:
         others = [b for b in new if not _is_item(b)]
-        renumbered = _continue_list(base_blocks[last], new_items)
-        base_blocks[last + 1:last + 1] = renumbered
-        return _join(base_blocks + others)
-    return _join(base_blocks + new)
+        new = _continue_list(base_blocks[last], [b for b in new if _is_item(b)]) + others
+        base_blocks[last + 1:last + 1] = new[:len(new) - len(others)]
+        base_blocks += others
+    else:
+        base_blocks += new
+    merging.known.update(_block_key(b) for b in new)
+    return True
 
 
 def _continue_list(last: Sequence[str], items: Sequence[list[str]]) -> list[list[str]]:

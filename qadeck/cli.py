@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import signal
 import sys
 import tempfile
 import unicodedata
@@ -17,7 +18,12 @@ from .notetype import project_templates
 from .pipeline import DEFAULT_CACHE_DIR, BuildOptions, BuildResult, build
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
+EXIT_TERMINATED = 128 + signal.SIGTERM
 NEAR_DUPLICATES_SHOWN = 20  # a paraphrasing corpus can have thousands; the first ones say what to do
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwinds like Ctrl-C, so every temp file is removed on the way out."""
 
 
 COMMANDS = {
@@ -37,7 +43,7 @@ def build_parser(prog: str = "build.py", add_help: bool = True) -> argparse.Argu
         usage=f"{prog} [options]" if " " in prog else f"{prog} [build] [options]  |  {prog} COMMAND [options]",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=f"commands:\n{commands}\n\nSee '{prog} COMMAND --help' for each command's options.")
-    parser.add_argument("--tags", default="", metavar="T[,T...]",
+    parser.add_argument("--tags", metavar="T[,T...]",
                         help="keep only cards having any of these topics or tags (topic::x, source::x and parents work)")
     parser.add_argument("--cards", type=Path, default=Path("cards"), metavar="DIR", help="corpus directory (default: cards/)")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the package here (default: dist/<deck-slug>[-<tags>].apkg)")
@@ -128,6 +134,26 @@ def program_name(argv0: str | None = None) -> str:
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    previous = _on_sigterm()
+    try:
+        return _main(argv, prog)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _on_sigterm():
+    """Turn SIGTERM into the Terminated exception (main thread only); returns the old handler."""
+    def terminate(signum, frame):
+        raise Terminated()
+
+    try:
+        return signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not the main thread: leave signals alone
+        return None
+
+
+def _main(argv: list[str], prog: str | None) -> int:
     prog = prog or program_name()
     command = argv[0] if argv and argv[0] in COMMANDS else "build"
     args = argv[1:] if argv and argv[0] in COMMANDS else argv
@@ -157,6 +183,9 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; nothing written.", file=sys.stderr)
         return EXIT_FAILURE
+    except Terminated:
+        print("terminated; nothing written.", file=sys.stderr)
+        return EXIT_TERMINATED
     except OSError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILURE
@@ -168,7 +197,9 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
 
 
 def _options(args: argparse.Namespace, **changes) -> BuildOptions:
-    tags = tuple(t.strip() for t in args.tags.split(",") if t.strip())
+    tags = tuple(t.strip() for t in (args.tags or "").split(",") if t.strip())
+    if args.tags is not None and not tags:
+        raise UsageError(f"--tags {args.tags!r} names no tag; give at least one, e.g. --tags hardware (or leave --tags out)")
     options = BuildOptions(cards_dir=args.cards, tags=tags, output=args.output, check_only=args.check,
                            templates_dir=args.templates or project_templates(args.cards), html=args.html,
                            cache_dir=None if args.no_cache else args.cache_dir, jobs=args.jobs,

@@ -19,9 +19,10 @@ class Location:
 
 def display_path(path: Path) -> str:
     """Path relative to the working directory when it is below it (shorter, clickable)."""
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    path = Path(path)
+    try:  # the parent only: a link is shown as itself, and a link loop cannot be resolved
+        return str((path.parent.resolve() / path.name).relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError, RuntimeError):
         return str(path)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import time
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from .errors import Location, Problem, UsageError
 from .model import Card, Corpus
 
 _NULL_SHA = "0" * 40
+SANE_TIMES = (946_684_800, 253_402_300_799)  # 2000-01-01 and 9999-12-31 (UTC)
 
 
 @dataclass(frozen=True)
@@ -35,8 +37,12 @@ class Clock:
     @classmethod
     def from_environment(cls, environ=os.environ) -> "Clock":
         sde = environ.get("SOURCE_DATE_EPOCH", "").strip()
-        if sde and not sde.isdigit():
-            raise UsageError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not {sde!r}")
+        if sde and not (sde.isascii() and sde.isdigit()):
+            raise UsageError(f"SOURCE_DATE_EPOCH must be whole seconds since 1970, not {sde[:40]!r}")
+        if sde and not SANE_TIMES[0] <= int(sde) <= SANE_TIMES[1]:
+            # Anki refuses a note type dated 0 ("No such notetype") and cannot store year 10000.
+            raise UsageError(f"SOURCE_DATE_EPOCH={sde[:40]} is outside 2000-01-01 .. 9999-12-31 "
+                             f"({SANE_TIMES[0]} .. {SANE_TIMES[1]}); use a commit time, e.g. $(git log -1 --format=%ct)")
         return cls(now=int(time.time()), source_date_epoch=int(sde) if sde else None)
 
     def stamp(self, changed: int, not_before: int) -> int:
@@ -56,10 +62,12 @@ def fingerprint(card: Card, topic_names: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
 
 
-def card_times(corpus: Corpus, clock: Clock) -> dict[str, int]:
+def card_times(corpus: Corpus, clock: Clock, warnings: list[Problem] | None = None) -> dict[str, int]:
     """Card id -> when its content last changed (unix seconds; ``clock.now`` if uncommitted).
 
     Turning that into a note's stamp (floor, SOURCE_DATE_EPOCH cap) is :meth:`Clock.stamp`'s job.
+    Past versions are read with the corpus's own limits; one that cannot be read only dates its
+    cards by the later commits, and is named in ``warnings``.
     """
     root = Path(corpus.root)
     repo = _git_toplevel(root)
@@ -71,7 +79,7 @@ def card_times(corpus: Corpus, clock: Clock) -> dict[str, int]:
         return {card.id: file_times[card.location.path] for card in corpus.cards}
     names = {key: topic.name for key, topic in corpus.topics.items()}
     current = {card.id: fingerprint(card, names) for card in corpus.cards}
-    times = _git_card_times(repo, root, current)
+    times = _git_card_times(repo, root, current, [] if warnings is None else warnings)
     return {card_id: times.get(card_id, clock.now) for card_id in current}
 
 
@@ -136,20 +144,20 @@ def history_warnings(corpus: Corpus) -> list[Problem]:
                                     "a later commit may re-send every note; run 'git fetch --unshallow'")]
 
 
-def _git_card_times(repo: Path, root: Path, current: dict[str, str]) -> dict[str, int]:
+def _git_card_times(repo: Path, root: Path, current: dict[str, str], warnings: list[Problem]) -> dict[str, int]:
     rel = _rel(repo, root)
     commits = _commits(repo, rel)
     if not commits:
         return {}
     state = _tree_at(repo, commits[0][0], rel)
-    reader = _BlobReader(repo)
+    reader = _BlobReader(repo, warnings)
     times: dict[str, int] = {}
     # Cards whose HEAD version differs from the working tree are uncommitted edits: "now".
-    pending = {cid for cid, fp in _fingerprints(reader, state, rel).items() if current.get(cid) == fp}
+    pending = {cid for cid, fp in _fingerprints(reader, state, rel, commits[0][0]).items() if current.get(cid) == fp}
     for index, (sha, stamp, changes) in enumerate(commits):
         if not pending:
             break
-        prints = _fingerprints(reader, state, rel)
+        prints = _fingerprints(reader, state, rel, sha)
         for cid in list(pending):
             if prints.get(cid) == current[cid]:
                 times[cid] = stamp  # still identical this far back: dated by this commit
@@ -233,15 +241,15 @@ def cards_at(root: Path, ref: str) -> list[Card] | None:
         reader.close()
 
 
-def _fingerprints(reader: "_BlobReader", state: dict[str, str], rel: str) -> dict[str, str]:
+def _fingerprints(reader: "_BlobReader", state: dict[str, str], rel: str, commit: str) -> dict[str, str]:
     topics_path = f"{rel}/{TOPICS_FILE}" if rel else TOPICS_FILE
-    names = reader.topic_names(topics_path, state.get(topics_path))
+    names = reader.topic_names(topics_path, state.get(topics_path), commit)
     prints: dict[str, str] = {}
     for path, blob in sorted(state.items()):
         if path == topics_path or not path.endswith(".yaml") or "/" in path[len(rel) + 1 if rel else 0:] \
                 or path.rsplit("/", 1)[-1] == LEDGER_FILE:
             continue
-        for card in reader.cards(path, blob):
+        for card in reader.cards(path, blob, commit):
             prints.setdefault(card.id, fingerprint(card, names))
     return prints
 
@@ -249,10 +257,11 @@ def _fingerprints(reader: "_BlobReader", state: dict[str, str], rel: str) -> dic
 class _BlobReader:
     """Reads git blobs through one ``git cat-file --batch`` process; each blob is parsed once."""
 
-    def __init__(self, repo: Path):
+    def __init__(self, repo: Path, warnings: list[Problem] | None = None):
         self._proc = subprocess.Popen(["git", "-C", str(repo), "cat-file", "--batch"],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self._repo = repo
+        self._warnings = warnings
         self._cards: dict[str, list[Card]] = {}
         self._names: dict[str | None, dict[str, str]] = {None: {}}
 
@@ -266,15 +275,27 @@ class _BlobReader:
         self._proc.stdout.read(1)
         return data
 
-    def cards(self, path: str, blob: str) -> list[Card]:
+    def cards(self, path: str, blob: str, commit: str = "") -> list[Card]:
         if blob not in self._cards:
-            self._cards[blob] = cards_from_bytes(self._repo / path, self.read(blob))
+            problems: list[Problem] = []
+            self._cards[blob] = cards_from_bytes(self._repo / path, self.read(blob), problems)
+            if not self._cards[blob]:
+                self._unreadable(path, commit, problems)
         return self._cards[blob]
 
-    def topic_names(self, path: str, blob: str | None) -> dict[str, str]:
+    def topic_names(self, path: str, blob: str | None, commit: str) -> dict[str, str]:
         if blob not in self._names:
-            self._names[blob] = topic_names_from_bytes(self._repo / path, self.read(blob))
+            problems: list[Problem] = []
+            self._names[blob] = topic_names_from_bytes(self._repo / path, self.read(blob), problems)
+            self._unreadable(path, commit, problems)
         return self._names[blob]
+
+    def _unreadable(self, path: str, commit: str, problems: list[Problem]) -> None:
+        """Warn about a past version that cannot be read at all (not about one invalid card)."""
+        whole = [p for p in problems if p.card_id is None]
+        if whole and self._warnings is not None:
+            self._warnings.append(Problem(Location(self._repo / path), f"the version in commit {commit[:10]} cannot be read "
+                                          f"({whole[0].message}); its cards are dated by later commits"))
 
     def close(self) -> None:
         assert self._proc.stdin
@@ -313,11 +334,23 @@ def _git_toplevel(path: Path) -> Path | None:
 
 
 def _repo(path: Path) -> tuple[Path, bool] | None:
-    """(top level, is it a shallow clone) of the repository holding ``path``, or None."""
+    """(top level, is it a shallow clone) of the repository holding ``path``, or None.
+
+    Raises UsageError when git refuses the repository because another user owns it: falling back to
+    file dates would silently re-send every note.
+    """
     try:  # one git process; it fails when there is no HEAD commit
         out = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel", "--is-shallow-repository",
                               "--verify", "--quiet", "HEAD"], capture_output=True, text=True, check=True).stdout.splitlines()
-    except (OSError, subprocess.CalledProcessError):
+    except OSError:
+        return None
+    except subprocess.CalledProcessError as exc:
+        if "dubious ownership" in (exc.stderr or ""):
+            found = re.search(r"repository at '([^'\n]+)'", exc.stderr)
+            where = found.group(1) if found else str(Path(path).resolve())
+            raise UsageError(f"git refuses to read {where}: another user owns it, so the cards' modification times "
+                             f"cannot be read from its history; if you trust it, run: git config --global --add "
+                             f"safe.directory {where}") from None
         return None
     return (Path(out[0]), out[1] == "true") if len(out) >= 2 and out[0] else None
 

@@ -6,15 +6,20 @@ whole corpus in one round instead of one error per run.
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import stat
+import unicodedata
 from pathlib import Path
 
 from . import cloze
 from .errors import InputError, Location, Problem
+from .limits import MAX_CARD_FILES, MAX_ID_CHARS, markdown_problem
 from .lint_rules import LintSettings, read_card_lint, read_settings
 from .model import Card, Corpus, Source, Topic
 from .tex import neutralise_text
-from .yamlread import LinedDict, read_yaml
+from .visible import renders_blank
+from .yamlread import LinedDict, read_yaml, shorten
 
 TOPICS_FILE = "topics.yaml"
 LEDGER_FILE = "ledger.yaml"  # written by the build (qadeck/ledger.py), not a card file
@@ -49,8 +54,14 @@ def read_corpus(cards_dir: Path, load_file=None) -> tuple[Corpus, list[Problem]]
     cards: list[Card] = []
     seen: dict[str, Card] = {}
     files = sorted(p for p in cards_dir.glob("*.yaml") if p.name not in (TOPICS_FILE, LEDGER_FILE))
+    if len(files) > MAX_CARD_FILES:
+        problems.append(Problem(Location(cards_dir), f"holds {len(files):,} card files; the limit is {MAX_CARD_FILES:,}"))
+        files = []
     for path in files:
-        loaded = _load_card_file(path, topics, problems) if load_file is None else \
+        raw = read_corpus_file(path, cards_dir, problems)  # only regular files in the corpus reach a reader
+        if raw is None:
+            continue
+        loaded = _load_card_file(path, topics, problems, raw) if load_file is None else \
             load_file(path, topics, problems, _load_card_file)
         for card in loaded:
             if card.id in seen:
@@ -61,7 +72,7 @@ def read_corpus(cards_dir: Path, load_file=None) -> tuple[Corpus, list[Problem]]
     for card in cards:
         for other in card.distinct_from:
             if other not in seen:
-                problems.append(Problem(card.location, f"distinct_from names unknown card '{other}'", card.id))
+                problems.append(Problem(card.location, f"distinct_from names unknown card '{shorten(other)}'", card.id))
     if not cards and not problems:
         problems.append(Problem(Location(cards_dir), "no cards found: add cards to a *.yaml file (see README, 'Corpus format')"))
     warnings = _ignored_files(cards_dir)
@@ -91,6 +102,9 @@ def read_lang(value, path: Path, line: int, problems: list[Problem]) -> str:
         problems.append(Problem(Location(path, line), "'lang' must be a BCP 47 language tag such as zh-Hans, zh-Hant, ja or en"))
         return ""
     tag = value.strip()
+    if len(tag) > MAX_ID_CHARS:
+        problems.append(Problem(Location(path, line), f"'lang: {shorten(tag)}' is not a language tag (too long)"))
+        return ""
     if "_" in tag or not langcodes.tag_is_valid(tag):
         hint = ""
         try:
@@ -117,6 +131,38 @@ def _ignored_files(cards_dir: Path) -> list[Problem]:
     return found
 
 
+def read_corpus_file(path: Path, root: Path, problems: list[Problem]) -> bytes | None:
+    """The bytes of a corpus file, or None with a problem when it is not a regular file inside
+    ``root`` that can be read (a pipe would block the build forever; a link out of the corpus
+    would read files the corpus does not hold)."""
+    try:
+        resolved = path.resolve(strict=True)
+    except FileNotFoundError:
+        problems.append(Problem(Location(path), "is a symbolic link to a file that does not exist"))
+        return None
+    except (RuntimeError, OSError):
+        problems.append(Problem(Location(path), "is a symbolic link loop"))
+        return None
+    if not resolved.is_relative_to(Path(root).resolve()):
+        problems.append(Problem(Location(path), "is a symbolic link out of the corpus folder; copy the file in instead"))
+        return None
+    try:
+        mode = resolved.stat().st_mode
+        if stat.S_ISDIR(mode):
+            problems.append(Problem(Location(path), "is a folder, not a YAML file"))
+            return None
+        if not stat.S_ISREG(mode):
+            problems.append(Problem(Location(path), "is not a regular file (a pipe, socket or device); qadeck reads only files"))
+            return None
+        # O_NONBLOCK: should the file be swapped for a pipe after the check, opening it cannot hang.
+        fd = os.open(resolved, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            return handle.read()
+    except OSError as exc:
+        problems.append(Problem(Location(path), f"cannot be read: {exc.strerror or exc}"))
+        return None
+
+
 def slugify(text: str) -> str:
     """File-name-safe slug that keeps CJK letters readable (never '-----')."""
     slug = re.sub(r"[^\w]+", "-", text.strip(), flags=re.UNICODE).strip("-_")
@@ -132,9 +178,9 @@ def _check_keys(data: LinedDict, allowed, path: Path, problems: list[Problem], w
     for key in data:
         if key not in allowed:
             problems.append(Problem(Location(path, data.key_lines.get(key, data.line)),
-                                    f"unknown key '{key}' in {what}{_suggest(str(key), allowed)}; allowed: {', '.join(allowed)}", card_id))
+                                    f"unknown key '{shorten(str(key))}' in {what}{_suggest(shorten(str(key)), allowed)}; allowed: {', '.join(allowed)}", card_id))
     for key, line in data.duplicate_keys:
-        problems.append(Problem(Location(path, line), f"key '{key}' is given twice in {what}", card_id))
+        problems.append(Problem(Location(path, line), f"key '{shorten(str(key))}' is given twice in {what}", card_id))
 
 
 # Anki splits fields on U+001F and trips over other C0 controls; tabs and newlines are fine.
@@ -178,10 +224,13 @@ def _text(value) -> str | None:
 def _load_topics(path: Path, problems: list[Problem]):
     """-> (deck, slug, topics, location, description, lang: the tag, "" when invalid, None when not given, lint)."""
     empty = ("", "deck", {}, Location(path), "", "", LintSettings())
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         problems.append(Problem(Location(path), "missing: the corpus needs a topics.yaml with 'deck:' and 'topics:'"))
         return empty
-    data, found = read_yaml(path)
+    raw = read_corpus_file(path, path.parent, problems)
+    if raw is None:
+        return empty
+    data, found = read_yaml(path, raw)
     problems.extend(found)
     if found:
         return empty
@@ -194,9 +243,9 @@ def _load_topics(path: Path, problems: list[Problem]):
     if not isinstance(deck, str) or not deck.strip():
         problems.append(Problem(Location(path, data.key_lines.get("deck", data.line)), "'deck' must be the non-empty root deck name"))
         deck = ""
-    if deck and (any(not part.strip() for part in deck.split("::")) or _control_char(deck)):
+    if deck and (any(not part.strip() for part in deck.split("::")) or _control_char(deck) or _line_break(deck)):
         problems.append(Problem(Location(path, data.key_lines.get("deck", data.line)),
-                                "'deck' has an empty part around '::' or a control character ('A::B' nests B under A)"))
+                                "'deck' has an empty part around '::', a line break or a control character ('A::B' nests B under A)"))
     deck = "::".join(part.strip() for part in deck.split("::"))
     if deck and neutralise_text(deck) != deck:
         problems.append(Problem(Location(path, data.key_lines.get("deck", data.line)),
@@ -205,8 +254,8 @@ def _load_topics(path: Path, problems: list[Problem]):
     slug = data.get("slug")
     if slug is None:
         slug = slugify(deck)
-    elif not isinstance(slug, str) or not ID_RE.match(slug):
-        problems.append(Problem(Location(path, data.key_lines["slug"]), "'slug' must be ASCII: lowercase letters, digits and '-'"))
+    elif not isinstance(slug, str) or not ID_RE.fullmatch(slug) or len(slug) > MAX_ID_CHARS:
+        problems.append(Problem(Location(path, data.key_lines["slug"]), f"'slug' must be ASCII: lowercase letters, digits and '-' (at most {MAX_ID_CHARS})"))
         slug = slugify(deck)
     lang = None if "lang" not in data else read_lang(data["lang"], path, data.key_lines["lang"], problems)
     topics: dict[str, Topic] = {}
@@ -219,8 +268,8 @@ def _load_topics(path: Path, problems: list[Problem]):
         problems.append(Problem(Location(path, line), f"topic '{key}' is defined twice"))
     for key, spec in raw_topics.items():
         line = raw_topics.key_lines[key]
-        if not isinstance(key, str) or not ID_RE.match(key):
-            problems.append(Problem(Location(path, line), f"topic key '{key}' must use lowercase letters, digits and '-'"))
+        if not isinstance(key, str) or not ID_RE.fullmatch(key) or len(key) > MAX_ID_CHARS:
+            problems.append(Problem(Location(path, line), f"topic key '{shorten(str(key))}' must use lowercase letters, digits and '-'"))
             continue
         if not isinstance(spec, LinedDict) or not isinstance(spec.get("name"), str) or not spec["name"].strip():
             problems.append(Problem(Location(path, line), f"topic '{key}' needs a name: {{name: 训练 Training}}"))
@@ -232,20 +281,21 @@ def _load_topics(path: Path, problems: list[Problem]):
             keywords = []
         name = spec["name"].strip()
         if "::" in name:
-            problems.append(Problem(Location(path, spec.key_lines.get("name", line)), f"topic '{key}': name '{name}' must not contain '::' (it would nest decks)"))
+            problems.append(Problem(Location(path, spec.key_lines.get("name", line)), f"topic '{key}': name '{shorten(name)}' must not contain '::' (it would nest decks)"))
             continue
-        if _control_char(name):
-            problems.append(Problem(Location(path, spec.key_lines.get("name", line)), f"topic '{key}': name contains a control character"))
+        if _control_char(name) or _line_break(name):
+            problems.append(Problem(Location(path, spec.key_lines.get("name", line)), f"topic '{key}': name contains a line break or control character"))
             continue
         if neutralise_text(name) != name:
             problems.append(Problem(Location(path, spec.key_lines.get("name", line)),
                                     f"topic '{key}': name contains a TeX command MathJax could turn into a link or markup "
                                     "(it is a deck name, which templates can show)"))
             continue
-        clash = next((t for t in topics.values() if t.name.casefold() == name.casefold()), None)
+        clash = next((t for t in topics.values() if deck_name_key(t.name) == deck_name_key(name)), None)
         if clash is not None:
             problems.append(Problem(Location(path, spec.key_lines.get("name", line)),
-                                    f"topic '{key}' has the same subdeck name as topic '{clash.key}' ('{name}'; Anki ignores case)"))
+                                    f"topic '{key}' has the same subdeck name as topic '{clash.key}' ('{shorten(name)}'; "
+                                    "Anki ignores case, Unicode form and spacing)"))
             continue
         topics[key] = Topic(key=key, name=name, keywords=tuple(keywords),
                             description=_description(spec, path, problems, f"topic '{key}'"))
@@ -275,14 +325,28 @@ def lang_from_bytes(path: Path, raw: bytes) -> str:
     return read_lang(data["lang"], path, 1, [])
 
 
-def cards_from_bytes(path: Path, raw: bytes) -> list[Card]:
-    """The valid cards of one version of a card file (e.g. from git history); problems ignored."""
-    return _load_card_file(path, {}, [], raw)
+def deck_name_key(name: str) -> str:
+    """What Anki compares deck names by: Unicode NFC, case-folded, without control characters,
+    spacing collapsed (two names with the same key become one deck)."""
+    text = "".join(ch for ch in unicodedata.normalize("NFC", name) if unicodedata.category(ch) != "Cc")
+    return " ".join(text.split()).casefold()
 
 
-def topic_names_from_bytes(path: Path, raw: bytes) -> dict[str, str]:
-    """Topic key -> display name of one version of topics.yaml; problems ignored."""
+def _line_break(text: str) -> bool:
+    return any(ch in text for ch in "\n\r\t\v\f\x85\u2028\u2029")
+
+
+def cards_from_bytes(path: Path, raw: bytes, problems: list[Problem] | None = None) -> list[Card]:
+    """The valid cards of one version of a card file (e.g. from git history); its problems go to
+    ``problems`` when given (read with the same limits as the current corpus)."""
+    return _load_card_file(path, {}, [] if problems is None else problems, raw)
+
+
+def topic_names_from_bytes(path: Path, raw: bytes, problems: list[Problem] | None = None) -> dict[str, str]:
+    """Topic key -> display name of one version of topics.yaml; its reading problems go to ``problems``."""
     data, found = read_yaml(path, raw)
+    if problems is not None:
+        problems.extend(found)
     topics = data.get("topics") if isinstance(data, dict) else None
     if not isinstance(topics, dict):
         return {}
@@ -329,7 +393,7 @@ def _load_source(path: Path, data: LinedDict, problems: list[Problem]) -> Source
             problems.append(Problem(Location(path, raw.key_lines[key]), f"source {key} must be text"))
             value = ""
         values[key] = str(value).strip()
-    if values["slug"] and not ID_RE.match(values["slug"]):
+    if values["slug"] and (not ID_RE.fullmatch(values["slug"]) or len(values["slug"]) > MAX_ID_CHARS):
         problems.append(Problem(Location(path, raw.key_lines["slug"]), "source slug must use lowercase letters, digits and '-'"))
         values["slug"] = ""
     return Source(title=values["title"], origin=values["origin"], slug=values["slug"])
@@ -350,10 +414,14 @@ def _load_card(path, index, raw, item_line, source, file_slug, topics, problems)
         problems.append(Problem(Location(path, line), f"card #{index} has no 'id'"))
         card_id = None
     elif not isinstance(card_id, str):
-        bad("id", f"card #{index}: id must be text, not {_kind(card_id)} (quote it: id: '{card_id}')")
+        quoted = f" (quote it: id: '{shorten(str(card_id))}')" if isinstance(card_id, (int, float, bool)) else ""
+        bad("id", f"card #{index}: id must be text, not {_kind(card_id)}{quoted}")
         card_id = None
-    elif not ID_RE.match(card_id):
-        bad("id", f"card #{index}: id '{card_id}' must start with a-z or 0-9 and use only lowercase a-z, 0-9 and '-'")
+    elif not ID_RE.fullmatch(card_id):
+        bad("id", f"card #{index}: id {shorten(card_id)!r} must start with a-z or 0-9 and use only lowercase a-z, 0-9 and '-'")
+        card_id = None
+    elif len(card_id) > MAX_ID_CHARS:
+        bad("id", f"card #{index}: id {shorten(card_id)!r} is longer than {MAX_ID_CHARS} characters")
         card_id = None
     label = card_id if card_id else None
     _check_keys(raw, CARD_KEYS, path, problems, "card", label)
@@ -372,6 +440,10 @@ def _load_card(path, index, raw, item_line, source, file_slug, topics, problems)
             bad(key, f"'{key}' is empty", label)
         elif _control_char(value):
             bad(key, f"'{key}' contains the control character {_control_char(value)}; remove it", label)
+        elif markdown_problem(value):
+            bad(key, f"'{key}' {markdown_problem(value)}", label)
+        elif renders_blank(value):
+            bad(key, f"'{key}' shows nothing on the card (only link definitions, empty tags or spaces)", label)
         texts[key] = value if isinstance(value, str) else ""
     explanation = raw.get("explanation", "")
     if explanation is None:
@@ -381,6 +453,10 @@ def _load_card(path, index, raw, item_line, source, file_slug, topics, problems)
         explanation = ""
     elif _control_char(explanation):
         bad("explanation", f"'explanation' contains the control character {_control_char(explanation)}; remove it", label)
+    elif markdown_problem(explanation):
+        bad("explanation", f"'explanation' {markdown_problem(explanation)}", label)
+    elif explanation.strip() and renders_blank(explanation):
+        bad("explanation", "'explanation' shows nothing on the card (only link definitions, empty tags or spaces)", label)
 
     recall = raw.get("recall", "")
     if recall and recall not in RECALL_MODES:
@@ -415,17 +491,17 @@ def _load_card(path, index, raw, item_line, source, file_slug, topics, problems)
         bad("topics", "'topics' is empty: list at least one topic", label)
     for topic in card_topics or []:
         if topics and topic not in topics:
-            bad("topics", f"unknown topic '{topic}'{_suggest(topic, topics)}; known topics: {', '.join(topics)}", label)
+            bad("topics", f"unknown topic '{shorten(topic)}'{_suggest(shorten(topic), topics)}; known topics: {', '.join(topics)}", label)
     tags = _string_list(raw, "tags", bad, label) or []
     for tag in tags:
         problem = _tag_problem(tag)
         if problem:
-            bad("tags", f"tag '{tag}' {problem}", label)
+            bad("tags", f"tag '{shorten(tag)}' {problem}", label)
 
     distinct = _string_list(raw, "distinct_from", bad, label) or []
     for other in distinct:
-        if not ID_RE.match(other):
-            bad("distinct_from", f"distinct_from: '{other}' is not a card id", label)
+        if not ID_RE.fullmatch(other):
+            bad("distinct_from", f"distinct_from: {shorten(other)!r} is not a card id", label)
 
     card_lint = read_card_lint(raw.get("lint"), path, raw.key_lines.get("lint", line), label, problems)
 

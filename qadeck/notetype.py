@@ -66,6 +66,7 @@ def load_note_type(templates_dir: Path = DEFAULT_TEMPLATES) -> NoteType:
 
 def load_note_types(templates_dir: Path = DEFAULT_TEMPLATES, kinds=("qa", "cloze")) -> dict[str, NoteType]:
     """kind -> note type, for each of ``kinds``; raises InputError naming every problem in ``templates/``."""
+    from .loader import read_corpus_file
     from .yamlread import read_yaml
 
     templates_dir = Path(templates_dir)
@@ -74,10 +75,15 @@ def load_note_types(templates_dir: Path = DEFAULT_TEMPLATES, kinds=("qa", "cloze
     files = [name for kind in kinds for name in _KINDS[kind][4:]]
     for name in (*files, "card.css"):
         path = templates_dir / name
+        if not path.exists() and not path.is_symlink():
+            problems.append(Problem(Location(path), "cannot read the note type template: No such file or directory"))
+            continue
+        raw = read_corpus_file(path, templates_dir, problems)  # a pipe would block the build forever
         try:
-            texts[name] = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            problems.append(Problem(Location(path), f"cannot read the note type template: {getattr(exc, 'strerror', None) or exc}"))
+            if raw is not None:
+                texts[name] = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            problems.append(Problem(Location(path), "cannot read the note type template: it is not UTF-8"))
     for kind in kinds:
         fields, front, back = _KINDS[kind][2], _KINDS[kind][4], _KINDS[kind][5]
         for name in (front, back):
@@ -86,8 +92,11 @@ def load_note_types(templates_dir: Path = DEFAULT_TEMPLATES, kinds=("qa", "cloze
             problems.append(Problem(Location(templates_dir / front), f"must show {{{{cloze:{CLOZE_FIELD}}}}}: "
                                                                       "Anki makes a cloze note's cards from it"))
     styles_path = templates_dir / "pygments.yaml"
-    styles, found = (None, [Problem(Location(styles_path), "missing: name the light and dark code styles")]) \
-        if not styles_path.is_file() else read_yaml(styles_path)
+    styles, found = None, []
+    if not styles_path.exists() and not styles_path.is_symlink():
+        found = [Problem(Location(styles_path), "missing: name the light and dark code styles")]
+    elif (raw := read_corpus_file(styles_path, templates_dir, found)) is not None:
+        styles, found = read_yaml(styles_path, raw)
     problems.extend(found)
     css = ""
     if not found:

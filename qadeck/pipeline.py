@@ -8,7 +8,7 @@ from typing import Callable
 
 from .apkg import write_apkg
 from .assemble import PackagePlan, assemble
-from .errors import InputError, Problem, UsageError
+from .errors import InputError, Problem
 from .history import Clock, card_times, history_warnings, tree_time, value_time
 from .changes import Changes, changes_since, deck_descriptions
 from .ledger import ledger_text, read_ledger, retired_for, retired_notice, update_ledger
@@ -16,11 +16,12 @@ from .loader import LEDGER_FILE, TOPICS_FILE, lang_from_bytes, read_corpus, slug
 from .lint import LintReport, lint_corpus
 from .model import Corpus
 from .notetype import DEFAULT_TEMPLATES, TEMPLATE_FILES, load_note_types, with_lang
-from .output import write_all_atomically
+from .output import sweep_stale_temps, write_all_atomically
 from .cache import DEFAULT_ROOT as DEFAULT_CACHE_DIR
 from .render import RENDERED_SINCE, RenderStats, start_render
 from .select import select_cards
 from .similarity import acknowledged_pairs, duplicate_questions
+from .targets import check_targets
 
 
 @dataclass(frozen=True)
@@ -103,9 +104,8 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
         raise InputError(problems)
     cards = select_cards(corpus, list(options.tags))
     output = default_output(options, corpus)
-    for target, example in ((output, f"{corpus.slug}.apkg"), (options.html, "preview.html")):
-        if target is not None and Path(target).is_dir():
-            raise UsageError(f"{target} is a folder; give a file name, e.g. {Path(target) / example}")
+    check_targets(output, options.html, {"corpus": options.cards_dir, "templates": options.templates_dir},
+                  f"{corpus.slug}.apkg")
     # Rendering starts here (in worker processes when it is big enough), so the checks and the
     # history walk below run alongside it; "render" times the cache look-up and the wait after them.
     ledger = update_ledger(ledger, corpus, clock.now)
@@ -133,11 +133,12 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
                 raise InputError(found)
             return result
         selected = replace(corpus, cards=cards)
-        times = {cid: clock.stamp(t, RENDERED_SINCE) for cid, t in card_times(selected, clock).items()}
+        past: list[Problem] = []  # past versions in git that could not be read
+        times = {cid: clock.stamp(t, RENDERED_SINCE) for cid, t in card_times(selected, clock, past).items()}
         # The templates carry topics.yaml's lang, so the note type is as new as the newer of the two.
         lang_time = value_time(Path(corpus.root) / TOPICS_FILE, lambda raw: lang_from_bytes(Path(TOPICS_FILE), raw), clock)
         note_type_time = clock.stamp(max(tree_time(options.templates_dir, clock, TEMPLATE_FILES), lang_time), RENDERED_SINCE)
-        result.warnings += history_warnings(selected)
+        result.warnings += history_warnings(selected) + past
         lap("history")
         rendered, result.render_stats = pending.result()
         lap("render")
@@ -164,6 +165,8 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
         page = render_preview(selected, live, note_types)
         outputs.append((Path(options.html), lambda tmp: tmp.write_text(page, encoding="utf-8")))
         result.html = Path(options.html)
+    for path, _ in outputs:  # left by a build that was killed (kill -9, power loss)
+        sweep_stale_temps(path)
     # Package and preview land together or not at all.
     result.size = write_all_atomically(outputs)[0]
     result.output = output
@@ -189,6 +192,9 @@ def _cache(options: BuildOptions, clock: Clock):
         return None
     from .cache import RenderCache, render_context
 
+    styles = Path(options.templates_dir) / "pygments.yaml"
+    if styles.exists() and not styles.is_file():
+        return None  # a pipe would block reading it; the note type check reports it
     # --check renders the cloze cards too (where their markers can go), so it uses the same context.
     return RenderCache(Path(options.cache_dir), render_context(options.templates_dir), now=clock.now)
 

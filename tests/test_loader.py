@@ -171,7 +171,7 @@ def test_topics_file_problems(cwd, corpus, capsys):
     write(corpus, "topics.yaml", "deck: ''\nslug: Not Ascii\ntopics:\n  Bad Key: {name: x}\n  nameless: {}\n")
     lines = fails_with(capsys, "--cards", "cards")
     assert "error: cards/topics.yaml:1: 'deck' must be the non-empty root deck name" in lines
-    assert "error: cards/topics.yaml:2: 'slug' must be ASCII: lowercase letters, digits and '-'" in lines
+    assert "error: cards/topics.yaml:2: 'slug' must be ASCII: lowercase letters, digits and '-' (at most 100)" in lines
     assert "error: cards/topics.yaml:4: topic key 'Bad Key' must use lowercase letters, digits and '-'" in lines
     assert "error: cards/topics.yaml:5: topic 'nameless' needs a name: {name: 训练 Training}" in lines
 
@@ -213,8 +213,8 @@ def test_topic_and_deck_names_anki_would_merge_or_nest(cwd, corpus, capsys):
     write(corpus, "topics.yaml", "deck: 'AI::'\ntopics:\n  training: {name: 训练 Training}\n"
                                  "  hardware: {name: 训练 training}\n  security: {name: 'A::B'}\n  compression: {name: 压缩}\n")
     lines = fails_with(capsys, "--cards", "cards")
-    assert "error: cards/topics.yaml:1: 'deck' has an empty part around '::' or a control character ('A::B' nests B under A)" in lines
-    assert "error: cards/topics.yaml:4: topic 'hardware' has the same subdeck name as topic 'training' ('训练 training'; Anki ignores case)" in lines
+    assert "error: cards/topics.yaml:1: 'deck' has an empty part around '::', a line break or a control character ('A::B' nests B under A)" in lines
+    assert "error: cards/topics.yaml:4: topic 'hardware' has the same subdeck name as topic 'training' ('训练 training'; Anki ignores case, Unicode form and spacing)" in lines
     assert "error: cards/topics.yaml:5: topic 'security': name 'A::B' must not contain '::' (it would nest decks)" in lines
 
 
