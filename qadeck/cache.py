@@ -306,9 +306,11 @@ class ParsedFiles:
     """
 
     def __init__(self, cache: RenderCache):
-        from . import errors, loader, model, yamlread
+        from . import cloze, errors, limits, lint_rules, loader, model, tex, visible, yamlread
 
-        code = b"".join(Path(m.__file__).read_bytes() for m in (errors, loader, model, yamlread))
+        # Every module whose code decides what a file loads to (a stricter limit must re-check files).
+        code = b"".join(Path(m.__file__).read_bytes()
+                        for m in (errors, loader, model, yamlread, limits, visible, cloze, lint_rules, tex))
         self._store = RenderCache(cache.root, code, now=cache.now, arity=None, secret=cache.secret, kind="parsed")
         self._fresh: dict[bytes, bytes] = {}
 
