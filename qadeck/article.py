@@ -36,7 +36,7 @@ from typing import Mapping, Sequence
 from rapidfuzz import fuzz
 
 from .errors import Location, Problem
-from .similarity import normalise
+from .similarity import core, normalise
 
 
 @dataclass
@@ -221,6 +221,7 @@ def parse_article(text: str, path: Path) -> Article:
     warnings: list[Problem] = []
     cards: list[ArticleCard] = []
     by_title: dict[str, ArticleCard] = {}
+    by_meaning: dict[tuple[str, str], ArticleCard] = {}  # the same question in other words (see _meaning)
     title = ""
     supplement_level: int | None = None  # heading level of the current answer-detail section
 
@@ -270,8 +271,9 @@ def parse_article(text: str, path: Path) -> Article:
             warnings.append(Problem(Location(path, entry.line),
                                     f"'{heading}' is in an answer-detail section but matches no earlier question; imported as its own card"))
         key = normalise(heading)
-        if supplement_level is None and key in by_title:
-            _merge(by_title[key], card, True, merges)
+        repeat = by_title.get(key) or by_meaning.get(_meaning(heading))
+        if supplement_level is None and repeat is not None:
+            _merge(repeat, card, True, merges)
             continue
         if not card.answer.strip():
             warnings.append(Problem(Location(path, entry.line), f"question '{heading}' has no answer; not imported"))
@@ -281,10 +283,22 @@ def parse_article(text: str, path: Path) -> Article:
             exact.setdefault(text, []).append(len(cards))
         cards.append(card)
         by_title.setdefault(key, card)
+        by_meaning.setdefault(_meaning(heading), card)
     for card in cards:
         if id(card) in merges and merges[id(card)].changed:
             card.answer = _join(merges[id(card)].blocks)
     return Article(path=path, title=title, cards=cards, warnings=warnings)
+
+
+_ASKS = (("what", re.compile(r"什么是|是什么|含义|定义")), ("why", re.compile(r"为什么|为何")),
+         ("which", re.compile(r"哪些|哪几")), ("how", re.compile(r"如何|怎样|怎么|进行|实现")))
+
+
+def _meaning(heading: str) -> tuple[str, str]:
+    """(what a question is about, how it asks): "大规模模型的迁移学习如何实现？" and "如何进行大规模模型的
+    迁移学习？" are one question; "什么是量化？" and "如何实现量化？" are two."""
+    kind = next((name for name, pattern in _ASKS if pattern.search(heading)), "")
+    return core(heading), kind
 
 
 def _clean(line: str) -> str:

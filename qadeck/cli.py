@@ -336,15 +336,16 @@ def _import(args: argparse.Namespace, prog: str) -> int:
 
 def _check_hint(args: argparse.Namespace, prog: str) -> str:
     """A command that really checks what was written (``--check`` reads only the corpus folder)."""
+    command = "python build.py" if prog == "build.py" else prog
     cards = Path(args.cards)
+    flag = "" if cards == Path("cards") else f" --cards {shlex.quote(display_path(cards))}"
     if args.output is None or Path(args.output).resolve().parent == cards.resolve():
-        flag = "" if cards == Path("cards") else f" --cards {display_path(cards)}"
-        return f"run: {prog} --check{flag}"
+        return f"run: {command} --check{flag}"
     folder = Path(args.output).parent
     if (folder / "topics.yaml").is_file():
-        return f"run: {prog} --check --cards {display_path(folder)}"
-    return (f"move {display_path(args.output)} into {display_path(cards)}/ and run: {prog} --check "
-            f"(a card file is checked with its corpus's topics.yaml)")
+        return f"run: {command} --check --cards {shlex.quote(display_path(folder))}"
+    # A card file is checked together with its corpus (its topics.yaml): move it there, then check.
+    return f"run: mv {shlex.quote(display_path(args.output))} {shlex.quote(display_path(cards))}/ && {command} --check{flag}"
 
 
 def _init(args: argparse.Namespace, prog: str) -> int:

@@ -102,7 +102,18 @@ def run_import(articles: Sequence[Path], output: Path | None, force: bool, cards
         document, cards = _document(path, group, rules, report.warnings, previous, background)
         documents.append((path, document))
         new_cards += cards
-    report.warnings += _corpus_warnings(new_cards, cards_dir, set(targets))
+    found = _corpus_warnings(new_cards, cards_dir, set(targets))
+    # A question the corpus already has is not imported: the build would reject the pair.
+    repeated = {w.card_id for w in found if w.message.startswith(_ALREADY)}
+    if new_cards and len(repeated) == len(new_cards):
+        raise InputError([w for w in found if w.message.startswith(_ALREADY)]
+                         + [Problem(None, f"every imported question is already in {cards_dir}: nothing to import, "
+                                          "nothing written (edit the existing cards instead)")])
+    report.warnings += found
+    for _, document in documents:
+        document["cards"] = [entry for entry in document["cards"] if entry["id"] not in repeated]
+    documents = [(path, document) for path, document in documents if document["cards"]]
+    new_cards = [card for card in new_cards if card.id not in repeated]
 
     write_all_atomically([(path, _text_writer(dump_card_file(document))) for path, document in documents])
     report.written = [path for path, _ in documents]
@@ -262,6 +273,9 @@ def _block(text: str) -> str:
     return text + "\n" if "\n" in text else text
 
 
+_ALREADY = "question already in the corpus"
+
+
 def _corpus_warnings(new_cards: list[Card], cards_dir: Path, replaced: set[Path]) -> list[Problem]:
     """Near-duplicates (and id clashes) of the imported cards against each other and the corpus."""
     existing: list[Card] = []
@@ -284,6 +298,9 @@ def _corpus_warnings(new_cards: list[Card], cards_dir: Path, replaced: set[Path]
         if pair.second < first_new:
             continue  # both already in the corpus: that is --check's business
         a, b = cards[pair.first], cards[pair.second]
+        if pair.exact and pair.first < first_new:
+            warnings.append(Problem(b.location, f"{_ALREADY} as card '{a.id}' at {a.location}; not imported", b.id))
+            continue
         what = "duplicate" if pair.exact else f"near-duplicate ({pair.score:.0%} alike)"
         warnings.append(Problem(b.location, f"{what} question of card '{a.id}' at {a.location}", b.id))
     return warnings
