@@ -169,11 +169,25 @@ FORMULAS = [r"$\text{吞吐量} = \frac{B \times L}{t}$", r"$\mathrm{softmax}(x_
             r"$\text{显存} \approx 2 \cdot n_{layer} \cdot d \cdot L \cdot B$", r"$\mathrm{Attention}(Q,K,V)=\mathrm{softmax}(QK^T/\sqrt{d_k})V$"]
 
 
+# Python comes in whole statements, so a block of any length parses (the build rejects code that does not).
+PYTHON_UNITS = [["import torch"], ["from typing import Iterable"],
+                ["def step(batch, model):", "    out = model(batch)", "    loss = out.loss / {k}", "    loss.backward()",
+                 "    return loss.item()"],
+                ["for i, batch in enumerate(loader):", "    if i % {k} == 0:",
+                 "        print(f\"step {{i}}: {{step(batch, model):.4f}}\")"]]
+
+
 def similar_code(rng: random.Random) -> list[str]:
     language = rng.choice(list(LANGUAGES))
-    lines = LANGUAGES[language]
     length = rng.choice([3, 5, 8, 12, 20, 35, 60])
     k = rng.randint(2, 64)
+    if language == "python":
+        body: list[str] = []
+        while len(body) < length:
+            unit = PYTHON_UNITS[len(body) % len(PYTHON_UNITS)]
+            body += [line.format(k=k + len(body) // 7) for line in unit]
+        return ["```python", *body, "```"]
+    lines = LANGUAGES[language]
     body = [lines[i % len(lines)].format(k=k + i // len(lines)) for i in range(length)]
     return [f"```{language}", *body, "```"]
 
@@ -241,7 +255,7 @@ def generate(count: int, out: Path, seed: int = 5, mode: str = "distinct") -> li
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    topics = ["deck: 合成基准题库 Bench", "slug: bench", "topics:"]
+    topics = ["deck: 合成基准题库 Bench", "slug: bench", "lang: zh-Hans", "topics:"]
     for key, (name, keywords) in TOPICS.items():
         topics.append(f"  {key}: {{name: {name}, keywords: [{', '.join(keywords)}]}}")
     written = [out / "topics.yaml"]

@@ -64,7 +64,7 @@ def render_context(templates_dir: Path | None) -> bytes:
     import nh3
     import pygments
 
-    from . import markdown_render, render, sanitize
+    from . import cloze, htmltree, markdown_render, render, sanitize, tex
 
     styles = b""
     if templates_dir is not None:
@@ -83,7 +83,7 @@ def render_context(templates_dir: Path | None) -> bytes:
                       sorted(sanitize.URL_SCHEMES), sorted(sanitize.STYLE_PROPERTIES)],
         "pygments_styles": hashlib.blake2b(styles).hexdigest(),
         # The rendering code itself: a change without a RENDERER_VERSION bump must not serve stale HTML.
-        "code": hashlib.blake2b(b"".join(Path(m.__file__).read_bytes() for m in (markdown_render, render, sanitize))).hexdigest(),
+        "code": hashlib.blake2b(b"".join(Path(m.__file__).read_bytes() for m in (markdown_render, render, sanitize, cloze, htmltree, tex))).hexdigest(),
     }
     return json.dumps(context, sort_keys=True).encode()
 

@@ -1,37 +1,59 @@
-"""Command line: ``python build.py [--tags T] [--cards DIR] [-o FILE] [--check]``."""
+"""Command line: ``qadeck [build|lint|import|serve|init|push] …``; ``python build.py …`` is the same CLI."""
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
+import tempfile
 import unicodedata
+from dataclasses import replace
 from pathlib import Path
 
+from .changes import summary
 from .errors import InputError, QadeckError, UsageError, display_path
 from .history import Clock
-from .notetype import DEFAULT_TEMPLATES
+from .notetype import project_templates
 from .pipeline import DEFAULT_CACHE_DIR, BuildOptions, BuildResult, build
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 NEAR_DUPLICATES_SHOWN = 20  # a paraphrasing corpus can have thousands; the first ones say what to do
 
 
-def build_parser() -> argparse.ArgumentParser:
+COMMANDS = {
+    "build": "build the decks (the default when no command is given)",
+    "lint": "check the cards against the rules of good flashcards",
+    "import": "turn Q&A Markdown articles into card files",
+    "serve": "preview the cards in a browser, rebuilding on every change",
+    "init": "start a new corpus project in a folder",
+    "push": "build and import into a closed Anki desktop collection",
+}
+
+
+def build_parser(prog: str = "build.py", add_help: bool = True) -> argparse.ArgumentParser:
+    commands = "\n".join(f"  {name:<7} {text}" for name, text in COMMANDS.items())
     parser = argparse.ArgumentParser(
-        prog="build.py", description="Build Anki decks (.apkg) from the YAML card corpus.",
-        epilog="To turn Q&A articles into card files: build.py import ARTICLE.md [...] (see build.py import --help)")
-    parser.add_argument("--tags", default="", metavar="T[,T...]", help="keep only cards having any of these topics or tags")
+        prog=prog, description="Build Anki decks (.apkg) from the YAML card corpus.", add_help=add_help,
+        usage=f"{prog} [build] [options]  |  {prog} COMMAND [options]",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"commands:\n{commands}\n\nSee '{prog} COMMAND --help' for each command's options.")
+    parser.add_argument("--tags", default="", metavar="T[,T...]",
+                        help="keep only cards having any of these topics or tags (topic::x, source::x and parents work)")
     parser.add_argument("--cards", type=Path, default=Path("cards"), metavar="DIR", help="corpus directory (default: cards/)")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write the package here (default: dist/<deck-slug>[-<tags>].apkg)")
     parser.add_argument("--check", action="store_true", help="validate only; write nothing")
     parser.add_argument("--html", type=Path, metavar="FILE", help="also write a self-contained HTML preview of the selected cards")
-    parser.add_argument("--templates", type=Path, default=DEFAULT_TEMPLATES, metavar="DIR", help="note type templates (default: templates/)")
+    parser.add_argument("--templates", type=Path, metavar="DIR",
+                        help="note type templates (default: templates/ beside the corpus folder, else qadeck's own)")
     parser.add_argument("--no-cache", action="store_true", help="render every card again; neither read nor write the render cache")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, metavar="DIR", help="render cache (default: .cache/qadeck/)")
     parser.add_argument("--jobs", type=_positive, metavar="N", help="render with N processes (default: the cores, when there is enough to render)")
     parser.add_argument("--all-duplicates", action="store_true",
                         help=f"print every near-duplicate warning (default: the first {NEAR_DUPLICATES_SHOWN})")
     parser.add_argument("-v", "--verbose", action="store_true", help="print how long each stage took (on stderr)")
+    parser.set_defaults(prog=prog.split()[0])  # the program's own name, for hints
+    parser.add_argument("--changes-since", metavar="REF", help="list the cards added, changed and retired since this git "
+                        "ref in the top deck's description (default: the newest tag, if any; '' for none)")
     return parser
 
 
@@ -41,8 +63,8 @@ def _positive(text: str) -> int:
     return int(text)
 
 
-def import_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="build.py import", description="Turn Q&A Markdown articles into card files.")
+def import_parser(prog: str = "build.py") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"{prog} import", description="Turn Q&A Markdown articles into card files.")
     parser.add_argument("articles", type=Path, nargs="+", metavar="ARTICLE.md")
     parser.add_argument("-o", "--output", type=Path, metavar="FILE", help="write all cards to this one file (default: cards/<article-slug>.yaml each)")
     parser.add_argument("--force", action="store_true", help="overwrite existing card files")
@@ -50,12 +72,69 @@ def import_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
+def push_parser(prog: str = "build.py") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"{prog} push", parents=[build_parser(prog, add_help=False)],
+        description="Build the deck and import it into a closed Anki desktop collection, keeping your own tags, "
+                    "suspending retired cards. Needs: pip install -e '.[anki]'")
+    parser.add_argument("--collection", type=Path, required=True, metavar="PATH",
+                        help="the collection.anki2 of your Anki profile (close Anki first)")
+    parser.add_argument("--dry-run", action="store_true", help="do everything on a temporary copy; change nothing")
+    parser.add_argument("--delete-retired", action="store_true", help="delete retired notes that were never reviewed")
+    parser.add_argument("--move", action="store_true", help="move cards whose primary topic changed to their new subdeck")
+    return parser
+
+
+def serve_parser(prog: str = "build.py") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=f"{prog} serve", parents=[build_parser(prog, add_help=False)],
+        description="Serve the preview page on 127.0.0.1, rebuild when cards/ or templates/ change, and reload "
+                    "the page. A card file with an error shows its problems on the page. Ctrl-C stops.")
+    parser.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    return parser
+
+
+def init_parser(prog: str = "build.py") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"{prog} init", description="Start a new corpus project: cards/topics.yaml, "
+                                     "two example cards, .gitignore and a README. Existing files are never overwritten.")
+    parser.add_argument("directory", type=Path, nargs="?", default=Path("."), metavar="DIR")
+    parser.add_argument("--deck", default="My Deck", help="the deck's name (default: 'My Deck')")
+    return parser
+
+
+def lint_parser(prog: str = "build.py") -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"{prog} lint", description="Check every card against the rules of good flashcards "
+                                     "(see README, 'Card-quality lint'). Exit 2 on errors, and with --strict on warnings too.")
+    parser.add_argument("--cards", type=Path, default=Path("cards"), metavar="DIR", help="corpus directory (default: cards/)")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="text: file:line: card 'id': RULE message (default); json: a list of objects")
+    parser.add_argument("--strict", action="store_true", help="exit 2 when any warning is reported")
+    parser.add_argument("--no-cache", action="store_true", help="analyse every card again; neither read nor write the lint cache")
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE_DIR, metavar="DIR", help="cache (default: .cache/qadeck/)")
+    return parser
+
+
+def program_name(argv0: str | None = None) -> str:
+    """``build.py`` when run as the checkout's script, else ``qadeck`` (console script, python -m)."""
+    return "build.py" if Path(argv0 if argv0 is not None else sys.argv[0]).name == "build.py" else "qadeck"
+
+
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    prog = prog or program_name()
+    command = argv[0] if argv and argv[0] in COMMANDS else "build"
+    args = argv[1:] if argv and argv[0] in COMMANDS else argv
     try:
-        if argv[:1] == ["import"]:
-            return _import(import_parser().parse_args(argv[1:]))
-        return _build(build_parser().parse_args(argv))
+        if command == "import":
+            return _import(import_parser(prog).parse_args(args), prog)
+        if command == "push":
+            return _push(push_parser(prog).parse_args(args))
+        if command == "serve":
+            return _serve(serve_parser(prog).parse_args(args))
+        if command == "init":
+            return _init(init_parser(prog).parse_args(args), prog)
+        if command == "lint":
+            return _lint(lint_parser(prog).parse_args(args), prog)
+        return _build(build_parser(f"{prog} build" if argv[:1] == ["build"] else prog).parse_args(args))
     except InputError as exc:
         for problem in exc.problems:
             print(f"error: {problem}", file=sys.stderr)
@@ -80,11 +159,16 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_FAILURE
 
 
-def _build(args: argparse.Namespace) -> int:
+def _options(args: argparse.Namespace, **changes) -> BuildOptions:
     tags = tuple(t.strip() for t in args.tags.split(",") if t.strip())
     options = BuildOptions(cards_dir=args.cards, tags=tags, output=args.output, check_only=args.check,
-                           templates_dir=args.templates, html=args.html,
-                           cache_dir=None if args.no_cache else args.cache_dir, jobs=args.jobs)
+                           templates_dir=args.templates or project_templates(args.cards), html=args.html,
+                           cache_dir=None if args.no_cache else args.cache_dir, jobs=args.jobs,
+                           changes_since=args.changes_since)
+    return replace(options, **changes)
+
+
+def _run_build(args: argparse.Namespace, options: BuildOptions) -> BuildResult:
     with _ProgressBar() as progress:
         result = build(options, Clock.from_environment(), progress)
     if args.verbose:
@@ -96,9 +180,41 @@ def _build(args: argparse.Namespace) -> int:
     for warning in shown:
         print(f"warning: {warning}", file=sys.stderr)
     if len(near) > len(shown):
+        command = "python build.py" if args.prog == "build.py" else args.prog
         print(f"warning: … and {len(near) - len(shown)} more near-duplicate question(s); "
-              "`build.py --check --all-duplicates` lists them", file=sys.stderr)
+              f"`{command} --check --all-duplicates` lists them", file=sys.stderr)
+    print(_lint_line(result.lint_warnings, args.cards, args.prog), file=sys.stderr)
     _print_summary(result)
+    return result
+
+
+def _build(args: argparse.Namespace) -> int:
+    _run_build(args, _options(args))
+    return EXIT_OK
+
+
+def _push(args: argparse.Namespace) -> int:
+    from .push import check_collection, push  # only push needs the anki package
+
+    if args.check:
+        raise UsageError("push builds the deck; leave out --check")
+    check_collection(args.collection)  # before building: a wrong path fails fast
+    with tempfile.TemporaryDirectory(prefix="qadeck-push-") as tmp:
+        output = args.output or Path(tmp) / "deck.apkg"
+        result = _run_build(args, _options(args, output=output))
+        report = push(result.output, result.plan, args.collection, dry_run=args.dry_run,
+                      delete_retired=args.delete_retired, move=args.move)
+    print(("dry run, collection unchanged: " if report.dry_run else f"pushed into {display_path(args.collection)}: ")
+          + f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged")
+    for label, ids in (("skipped, your copy is newer", report.newer_in_collection),
+                       ("skipped, note type conflict", report.conflicting), ("added", report.added), ("updated", report.updated)):
+        if ids:
+            print(f"  {label} ({len(ids)}): {', '.join(ids)}")
+    print(f"  kept your own tags on {report.tags_kept} note(s); suspended {report.suspended} retired card(s)"
+          + (f"; deleted {report.deleted} unreviewed retired note(s)" if args.delete_retired else "")
+          + (f"; moved {report.moved} card(s)" if args.move else ""))
+    if not report.dry_run:
+        print("Open Anki and sync: your phone gets the update on its next sync.")
     return EXIT_OK
 
 
@@ -157,7 +273,16 @@ def _timing_line(result: BuildResult) -> str:
     return "timing: " + ", ".join(parts)
 
 
-def _import(args: argparse.Namespace) -> int:
+def _lint(args: argparse.Namespace, prog: str) -> int:
+    from .lint import format_json, format_text, lint_directory, summary
+
+    report = lint_directory(args.cards, cache_dir=None if args.no_cache else args.cache_dir)
+    sys.stdout.write(format_json(report) if args.format == "json" else format_text(report))
+    print(summary(report), file=sys.stderr)
+    return EXIT_INVALID if report.errors or (args.strict and report.warnings) else EXIT_OK
+
+
+def _import(args: argparse.Namespace, prog: str) -> int:
     from .importer import run_import  # the build never pays for the importer
 
     report = run_import(args.articles, args.output, args.force, args.cards)
@@ -165,8 +290,51 @@ def _import(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     for path in report.written:
         print(f"wrote {display_path(path)}")
-    print(f"{report.cards} card(s) imported; review them, then run: python build.py --check")
+    print(f"{report.cards} card(s) imported; review them, then {_check_hint(args, prog)}")
     return EXIT_OK
+
+
+def _check_hint(args: argparse.Namespace, prog: str) -> str:
+    """A command that really checks what was written (``--check`` reads only the corpus folder)."""
+    cards = Path(args.cards)
+    if args.output is None or Path(args.output).resolve().parent == cards.resolve():
+        flag = "" if cards == Path("cards") else f" --cards {display_path(cards)}"
+        return f"run: {prog} --check{flag}"
+    folder = Path(args.output).parent
+    if (folder / "topics.yaml").is_file():
+        return f"run: {prog} --check --cards {display_path(folder)}"
+    return (f"move {display_path(args.output)} into {display_path(cards)}/ and run: {prog} --check "
+            f"(a card file is checked with its corpus's topics.yaml)")
+
+
+def _init(args: argparse.Namespace, prog: str) -> int:
+    from .scaffold import create_project
+
+    written, kept = create_project(args.directory, args.deck)
+    for path in written:
+        print(f"wrote {display_path(path)}")
+    for path in kept:
+        print(f"kept {display_path(path)} (exists; not overwritten)")
+    where = "" if Path(args.directory).resolve() == Path.cwd().resolve() else f"cd {display_path(args.directory)} && "
+    print(f"next: {where}{prog} build   (or: {prog} serve, to preview while you write)")
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    options = _options(args, check_only=False)
+    serve(options, args.port, announce=lambda line: print(line, flush=True))
+    print("stopped.")
+    return EXIT_OK
+
+
+def _lint_line(warnings: int, cards: Path, prog: str) -> str:
+    if not warnings:
+        return "lint: no problems found"
+    where = "" if cards == Path("cards") else f" --cards {shlex.quote(str(cards))}"
+    command = "python build.py" if prog == "build.py" else prog
+    return f"lint: {warnings} warning(s); run: {command} lint{where}"
 
 
 def _print_summary(result: BuildResult) -> None:
@@ -175,12 +343,18 @@ def _print_summary(result: BuildResult) -> None:
     width = max(_width(name) for name in result.deck_counts)
     for name, count in sorted(result.deck_counts.items(), key=lambda kv: (-kv[1], kv[0])):
         print(f"  {name}{' ' * (width - _width(name))}  {count:>5}")
+    if result.retired:
+        print(f"  + {result.retired} retired note(s), tagged qadeck::retired")
+    if result.changes is not None:
+        print(summary(result.changes))
     if result.output is None:
         print("check passed; nothing written.")
     else:
         print(f"wrote {display_path(result.output)} ({_size(result.size)})")
     if result.html is not None:
         print(f"wrote {display_path(result.html)} (preview)")
+    if result.ledger is not None:
+        print(f"wrote {display_path(result.ledger)} (the retirement ledger: commit it with your cards)")
 
 
 def _width(text: str) -> int:

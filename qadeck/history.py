@@ -16,8 +16,9 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from .loader import TOPICS_FILE, cards_from_bytes, topic_names_from_bytes
+from .loader import LEDGER_FILE, TOPICS_FILE, cards_from_bytes, topic_names_from_bytes
 from .errors import Location, Problem, UsageError
 from .model import Card, Corpus
 
@@ -50,6 +51,8 @@ def fingerprint(card: Card, topic_names: dict[str, str]) -> str:
     content = [card.id, card.question, card.answer, card.explanation, list(card.topics), list(card.tags),
                card.source.title, card.source.origin, card.source_slug,
                [topic_names.get(t, "") for t in card.topics]]
+    if card.kind == "cloze":  # only then, so a Q&A card's fingerprint is what older builds computed
+        content += [card.cloze, card.recall]
     return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -85,6 +88,42 @@ def tree_time(directory: Path, clock: Clock, names: tuple[str, ...]) -> int:
         return int(last) if last and not dirty else clock.now
     mtimes = [int(p.stat().st_mtime) for p in (Path(directory) / name for name in names) if p.is_file()]
     return max(mtimes, default=clock.now)
+
+
+def value_time(path: Path, value_of: Callable[[bytes], object], clock: Clock) -> int:
+    """When the value that ``value_of`` reads from the file at ``path`` last changed.
+
+    E.g. topics.yaml's ``lang``, which the note type's templates depend on: edits elsewhere in the
+    file do not move the time. In git: the oldest commit of the newest unbroken run of commits in
+    which the value equals today's ("now" when the working tree's value is not committed yet).
+    Outside git: the file's modification time.
+    """
+    path = Path(path)
+    try:
+        current = value_of(path.read_bytes())
+    except OSError:
+        return clock.now
+    repo = _git_toplevel(path.parent)
+    if repo is None:
+        return int(path.stat().st_mtime)
+    rel = _rel(repo, path)
+    commits = _commits(repo, rel)
+    if not commits:
+        return clock.now  # never committed
+    blob = _tree_at(repo, commits[0][0], rel).get(rel)
+    found = None
+    reader = _BlobReader(repo)
+    try:
+        for _sha, stamp, changes in commits:
+            if blob is None or value_of(reader.read(blob)) != current:
+                break
+            found = stamp
+            for changed, old_blob in changes:  # step to the parent's version
+                if changed == rel:
+                    blob = None if old_blob == _NULL_SHA else old_blob
+    finally:
+        reader.close()
+    return clock.now if found is None else found
 
 
 def history_warnings(corpus: Corpus) -> list[Problem]:
@@ -125,12 +164,82 @@ def _git_card_times(repo: Path, root: Path, current: dict[str, str]) -> dict[str
     return times
 
 
+def last_versions(root: Path, wanted: set[tuple[str, str]], now: int) -> dict[tuple[str, str], tuple[int, Card]]:
+    """(card id, kind) -> (when it was removed, its last version) for cards git still remembers.
+
+    Removed from the working tree only: "now". Otherwise the commit that removed it (first parent).
+    """
+    repo = _git_toplevel(Path(root))
+    if repo is None or not wanted:
+        return {}
+    rel = _rel(repo, Path(root))
+    commits = _commits(repo, rel)
+    if not commits:
+        return {}
+    state = _tree_at(repo, commits[0][0], rel)
+    reader = _BlobReader(repo)
+    found: dict[tuple[str, str], tuple[int, Card]] = {}
+    removed_at = now
+    try:
+        for sha, stamp, changes in commits:
+            for path, blob in sorted(state.items()):
+                if path.endswith(".yaml") and path.rsplit("/", 1)[-1] not in (TOPICS_FILE, LEDGER_FILE):
+                    for card in reader.cards(path, blob):
+                        key = (card.id, card.kind)
+                        if key in wanted and key not in found:
+                            found[key] = (removed_at, card)
+            if len(found) == len(wanted):
+                break
+            removed_at = stamp  # older states lost the card in this commit
+            for path, old_blob in changes:
+                if old_blob == _NULL_SHA:
+                    state.pop(path, None)
+                else:
+                    state[path] = old_blob
+    finally:
+        reader.close()
+    return found
+
+
+def newest_tag(root: Path) -> str | None:
+    """The newest tag reachable from HEAD, or None (no repository, no tag)."""
+    repo = _git_toplevel(Path(root))
+    if repo is None:
+        return None
+    try:
+        return _git(repo, "describe", "--tags", "--abbrev=0", "HEAD").strip() or None
+    except subprocess.CalledProcessError:
+        return None
+
+
+def cards_at(root: Path, ref: str) -> list[Card] | None:
+    """The corpus's cards as they were at ``ref`` (None: no repository or no such ref)."""
+    repo = _git_toplevel(Path(root))
+    if repo is None:
+        return None
+    try:
+        sha = _git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
+    except subprocess.CalledProcessError:
+        return None
+    rel = _rel(repo, Path(root))
+    reader = _BlobReader(repo)
+    try:
+        cards = []
+        for path, blob in sorted(_tree_at(repo, sha, rel).items()):
+            if path.endswith(".yaml") and path.rsplit("/", 1)[-1] not in (TOPICS_FILE, LEDGER_FILE):
+                cards.extend(reader.cards(path, blob))
+        return cards
+    finally:
+        reader.close()
+
+
 def _fingerprints(reader: "_BlobReader", state: dict[str, str], rel: str) -> dict[str, str]:
     topics_path = f"{rel}/{TOPICS_FILE}" if rel else TOPICS_FILE
     names = reader.topic_names(topics_path, state.get(topics_path))
     prints: dict[str, str] = {}
     for path, blob in sorted(state.items()):
-        if path == topics_path or not path.endswith(".yaml") or "/" in path[len(rel) + 1 if rel else 0:]:
+        if path == topics_path or not path.endswith(".yaml") or "/" in path[len(rel) + 1 if rel else 0:] \
+                or path.rsplit("/", 1)[-1] == LEDGER_FILE:
             continue
         for card in reader.cards(path, blob):
             prints.setdefault(card.id, fingerprint(card, names))
@@ -147,7 +256,7 @@ class _BlobReader:
         self._cards: dict[str, list[Card]] = {}
         self._names: dict[str | None, dict[str, str]] = {None: {}}
 
-    def _read(self, blob: str) -> bytes:
+    def read(self, blob: str) -> bytes:
         assert self._proc.stdin and self._proc.stdout
         self._proc.stdin.write(blob.encode() + b"\n")
         self._proc.stdin.flush()
@@ -159,12 +268,12 @@ class _BlobReader:
 
     def cards(self, path: str, blob: str) -> list[Card]:
         if blob not in self._cards:
-            self._cards[blob] = cards_from_bytes(self._repo / path, self._read(blob))
+            self._cards[blob] = cards_from_bytes(self._repo / path, self.read(blob))
         return self._cards[blob]
 
     def topic_names(self, path: str, blob: str | None) -> dict[str, str]:
         if blob not in self._names:
-            self._names[blob] = topic_names_from_bytes(self._repo / path, self._read(blob))
+            self._names[blob] = topic_names_from_bytes(self._repo / path, self.read(blob))
         return self._names[blob]
 
     def close(self) -> None:

@@ -9,18 +9,22 @@ import difflib
 import re
 from pathlib import Path
 
+from . import cloze
 from .errors import InputError, Location, Problem
+from .lint_rules import LintSettings, read_card_lint, read_settings
 from .model import Card, Corpus, Source, Topic
+from .tex import neutralise_text
 from .yamlread import LinedDict, read_yaml
 
 TOPICS_FILE = "topics.yaml"
+LEDGER_FILE = "ledger.yaml"  # written by the build (qadeck/ledger.py), not a card file
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-CARD_KEYS = ("id", "question", "answer", "cloze", "recall", "explanation", "topics", "tags", "distinct_from")
+CARD_KEYS = ("id", "question", "answer", "cloze", "recall", "explanation", "topics", "tags", "distinct_from", "lint")
 RECALL_MODES = ("list",)
 FILE_KEYS = ("source", "cards")
 SOURCE_KEYS = ("title", "origin", "slug")
-TOPICS_KEYS = ("deck", "slug", "topics")
-TOPIC_KEYS = ("name", "keywords")
+TOPICS_KEYS = ("deck", "slug", "description", "lang", "topics", "lint")
+TOPIC_KEYS = ("name", "keywords", "description")
 
 
 def load_corpus(cards_dir: Path) -> Corpus:
@@ -41,10 +45,10 @@ def read_corpus(cards_dir: Path, load_file=None) -> tuple[Corpus, list[Problem]]
     problems: list[Problem] = []
     if not cards_dir.is_dir():
         return Corpus("", "deck", {}, (), cards_dir), [Problem(Location(cards_dir), "corpus directory not found")]
-    deck, slug, topics, topics_loc = _load_topics(cards_dir / TOPICS_FILE, problems)
+    deck, slug, topics, topics_loc, description, lang, lint = _load_topics(cards_dir / TOPICS_FILE, problems)
     cards: list[Card] = []
     seen: dict[str, Card] = {}
-    files = sorted(p for p in cards_dir.glob("*.yaml") if p.name != TOPICS_FILE)
+    files = sorted(p for p in cards_dir.glob("*.yaml") if p.name not in (TOPICS_FILE, LEDGER_FILE))
     for path in files:
         loaded = _load_card_file(path, topics, problems) if load_file is None else \
             load_file(path, topics, problems, _load_card_file)
@@ -60,9 +64,44 @@ def read_corpus(cards_dir: Path, load_file=None) -> tuple[Corpus, list[Problem]]
                 problems.append(Problem(card.location, f"distinct_from names unknown card '{other}'", card.id))
     if not cards and not problems:
         problems.append(Problem(Location(cards_dir), "no cards found: add cards to a *.yaml file (see README, 'Corpus format')"))
-    corpus = Corpus(deck=deck, slug=slug, topics=topics, cards=tuple(cards), root=cards_dir,
-                    topics_location=topics_loc, warnings=tuple(_ignored_files(cards_dir)))
+    warnings = _ignored_files(cards_dir)
+    if lang is None:
+        warnings += _missing_lang(cards, topics_loc)
+    corpus = Corpus(deck=deck, slug=slug, topics=topics, cards=tuple(cards), root=cards_dir, description=description,
+                    topics_location=topics_loc, warnings=tuple(warnings), lang=lang or "", lint=lint)
     return corpus, problems
+
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def _missing_lang(cards: list[Card], where: Location) -> list[Problem]:
+    """Without ``lang``, a phone guesses the language of Han characters (AnkiDroid: Japanese)."""
+    if not any(_HAN.search(card.question) for card in cards):
+        return []
+    return [Problem(where, "no 'lang:' given, but the cards contain Chinese characters: phones then guess "
+                           "their glyphs (AnkiDroid picks Japanese ones); add e.g. 'lang: zh-Hans' (or zh-Hant, ja)")]
+
+
+def read_lang(value, path: Path, line: int, problems: list[Problem]) -> str:
+    """A BCP 47 language tag from topics.yaml, in its canonical spelling ("" when invalid)."""
+    import langcodes
+
+    if not isinstance(value, str) or not value.strip():
+        problems.append(Problem(Location(path, line), "'lang' must be a BCP 47 language tag such as zh-Hans, zh-Hant, ja or en"))
+        return ""
+    tag = value.strip()
+    if "_" in tag or not langcodes.tag_is_valid(tag):
+        hint = ""
+        try:
+            suggestion = langcodes.standardize_tag(tag)
+            hint = f" (did you mean '{suggestion}'?)" if suggestion != tag and langcodes.tag_is_valid(suggestion) else ""
+        except (ValueError, LookupError):
+            pass
+        problems.append(Problem(Location(path, line), f"'lang: {tag}' is not a valid BCP 47 language tag{hint}; "
+                                                      "e.g. zh-Hans (Simplified Chinese), zh-Hant, ja, en"))
+        return ""
+    return langcodes.standardize_tag(tag)
 
 
 def _ignored_files(cards_dir: Path) -> list[Problem]:
@@ -118,6 +157,8 @@ def _tag_problem(tag: str) -> str:
         return "uses a reserved prefix: qadeck makes the topic:: and source:: tags itself"
     if _control_char(tag) or any(c in tag for c in '"*'):
         return "contains a character Anki's tag search treats specially"
+    if "\\" in tag:
+        return "contains a backslash (a template showing {{Tags}} would hand it to MathJax as TeX)"
     return ""
 
 
@@ -135,7 +176,8 @@ def _text(value) -> str | None:
 
 
 def _load_topics(path: Path, problems: list[Problem]):
-    empty = ("", "deck", {}, Location(path))
+    """-> (deck, slug, topics, location, description, lang: the tag, "" when invalid, None when not given, lint)."""
+    empty = ("", "deck", {}, Location(path), "", "", LintSettings())
     if not path.is_file():
         problems.append(Problem(Location(path), "missing: the corpus needs a topics.yaml with 'deck:' and 'topics:'"))
         return empty
@@ -147,6 +189,7 @@ def _load_topics(path: Path, problems: list[Problem]):
         problems.append(Problem(Location(path, 1), "must be a mapping with 'deck:' and 'topics:'"))
         return empty
     _check_keys(data, TOPICS_KEYS, path, problems, "topics.yaml")
+    lint = read_settings(data.get("lint"), path, data.key_lines.get("lint", data.line), problems)
     deck = data.get("deck")
     if not isinstance(deck, str) or not deck.strip():
         problems.append(Problem(Location(path, data.key_lines.get("deck", data.line)), "'deck' must be the non-empty root deck name"))
@@ -155,18 +198,23 @@ def _load_topics(path: Path, problems: list[Problem]):
         problems.append(Problem(Location(path, data.key_lines.get("deck", data.line)),
                                 "'deck' has an empty part around '::' or a control character ('A::B' nests B under A)"))
     deck = "::".join(part.strip() for part in deck.split("::"))
+    if deck and neutralise_text(deck) != deck:
+        problems.append(Problem(Location(path, data.key_lines.get("deck", data.line)),
+                                "'deck' contains a TeX command MathJax could turn into a link or markup ({{Deck}} in a template)"))
+    description = _description(data, path, problems, "the deck")
     slug = data.get("slug")
     if slug is None:
         slug = slugify(deck)
     elif not isinstance(slug, str) or not ID_RE.match(slug):
         problems.append(Problem(Location(path, data.key_lines["slug"]), "'slug' must be ASCII: lowercase letters, digits and '-'"))
         slug = slugify(deck)
+    lang = None if "lang" not in data else read_lang(data["lang"], path, data.key_lines["lang"], problems)
     topics: dict[str, Topic] = {}
     raw_topics = data.get("topics")
     topics_line = data.key_lines.get("topics", data.line)
     if not isinstance(raw_topics, LinedDict) or not raw_topics:
         problems.append(Problem(Location(path, topics_line), "'topics' must map each topic key to {name: ...}"))
-        return deck, slug, topics, Location(path, data.line)
+        return deck, slug, topics, Location(path, data.line), description, lang, lint
     for key, line in raw_topics.duplicate_keys:
         problems.append(Problem(Location(path, line), f"topic '{key}' is defined twice"))
     for key, spec in raw_topics.items():
@@ -189,13 +237,42 @@ def _load_topics(path: Path, problems: list[Problem]):
         if _control_char(name):
             problems.append(Problem(Location(path, spec.key_lines.get("name", line)), f"topic '{key}': name contains a control character"))
             continue
+        if neutralise_text(name) != name:
+            problems.append(Problem(Location(path, spec.key_lines.get("name", line)),
+                                    f"topic '{key}': name contains a TeX command MathJax could turn into a link or markup "
+                                    "(it is a deck name, which templates can show)"))
+            continue
         clash = next((t for t in topics.values() if t.name.casefold() == name.casefold()), None)
         if clash is not None:
             problems.append(Problem(Location(path, spec.key_lines.get("name", line)),
                                     f"topic '{key}' has the same subdeck name as topic '{clash.key}' ('{name}'; Anki ignores case)"))
             continue
-        topics[key] = Topic(key=key, name=name, keywords=tuple(keywords))
-    return deck, slug, topics, Location(path, data.line)
+        topics[key] = Topic(key=key, name=name, keywords=tuple(keywords),
+                            description=_description(spec, path, problems, f"topic '{key}'"))
+    return deck, slug, topics, Location(path, data.line), description, lang, lint
+
+
+def _description(data: LinedDict, path: Path, problems: list[Problem], what: str) -> str:
+    """A deck description: short Markdown, shown on the deck's overview screen in Anki."""
+    value = data.get("description", "")
+    if value is None or value == "":
+        return ""
+    line = data.key_lines.get("description", data.line)
+    if not isinstance(value, str):
+        problems.append(Problem(Location(path, line), f"the description of {what} must be text (Markdown)"))
+        return ""
+    if _control_char(value):
+        problems.append(Problem(Location(path, line), f"the description of {what} contains the control character {_control_char(value)}"))
+        return ""
+    return value.strip()
+
+
+def lang_from_bytes(path: Path, raw: bytes) -> str:
+    """The ``lang`` of one version of topics.yaml (e.g. from git history); "" when absent or bad."""
+    data, found = read_yaml(path, raw)
+    if found or not isinstance(data, dict) or "lang" not in data:
+        return ""
+    return read_lang(data["lang"], path, 1, [])
 
 
 def cards_from_bytes(path: Path, raw: bytes) -> list[Card]:
@@ -311,6 +388,26 @@ def _load_card(path, index, raw, item_line, source, file_slug, topics, problems)
     elif recall and has_cloze:
         bad("recall", "'recall' goes with 'answer'; a cloze card already marks its deletions", label)
 
+    def at(key: str, offset: int) -> Location:  # the file line of texts[key][offset]
+        first = raw.block_lines.get(key)
+        return Location(path, first + texts[key].count("\n", 0, offset) if first else raw.key_lines.get(key, line))
+
+    for key, value in (*texts.items(), ("explanation", explanation)):
+        reserved = next((c for c in cloze.RESERVED if c in value), None)
+        if reserved:
+            problems.append(Problem(at(key, value.index(reserved)), f"'{key}' contains U+{ord(reserved):04X}, a "
+                                    "private-use character qadeck reserves for cloze markers; remove it", label))
+    if has_cloze and texts["cloze"].strip():
+        deletions, found = cloze.scan(texts["cloze"])
+        for item in found:
+            problems.append(Problem(at("cloze", item.offset), item.message, label))
+        if not deletions and not found:
+            bad("cloze", "'cloze' has no deletion: mark the text to hide as {{c1::text}}", label)
+    if recall == "list" and cloze.MARKER.search(texts["answer"]):
+        problems.append(Problem(at("answer", cloze.MARKER.search(texts["answer"]).start()),
+                                "'recall: list' makes the deletions itself (one per list item); "
+                                "to mark them by hand, use 'cloze:' instead of 'answer:'", label))
+
     card_topics = _string_list(raw, "topics", bad, label)
     if "topics" not in raw:
         bad("topics", f"missing 'topics': list at least one of {', '.join(topics) or 'the topics in topics.yaml'}", label)
@@ -330,6 +427,8 @@ def _load_card(path, index, raw, item_line, source, file_slug, topics, problems)
         if not ID_RE.match(other):
             bad("distinct_from", f"distinct_from: '{other}' is not a card id", label)
 
+    card_lint = read_card_lint(raw.get("lint"), path, raw.key_lines.get("lint", line), label, problems)
+
     if len(problems) > before or card_id is None:
         return None
     return Card(
@@ -346,6 +445,8 @@ def _load_card(path, index, raw, item_line, source, file_slug, topics, problems)
         cloze=texts["cloze"],
         recall=recall or "",
         key_lines=tuple((str(k), n) for k, n in raw.key_lines.items()),
+        lint=card_lint,
+        block_lines=tuple((str(k), n) for k, n in raw.block_lines.items()),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .errors import Location, Problem  # noqa: F401  (Problem: in warnings)
+from .lint_rules import CardLint, LintSettings
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Topic:
     key: str
     name: str
     keywords: tuple[str, ...] = ()
+    description: str = ""  # Markdown, becomes the subdeck's description
 
 
 @dataclass(frozen=True)
@@ -43,10 +45,22 @@ class Card:
     cloze: str = ""  # Markdown with Anki's {{cN::text}} markers; a cloze card has no answer
     recall: str = ""  # "list": each top-level item of the answer's list becomes its own deletion
     key_lines: tuple[tuple[str, int], ...] = ()  # (key, line) of every key the card gives
+    lint: CardLint = CardLint()  # the lint rules this card silences, and why
+    block_lines: tuple[tuple[str, int], ...] = ()  # (key, first text line) of literal block ("|") values
 
     def line_of(self, key: str) -> int | None:
         """The line of ``key`` in the card file (the card's own line when the key is absent)."""
         return dict(self.key_lines).get(key, self.location.line)
+
+    def line_in(self, key: str, text: str, offset: int | None) -> int | None:
+        """The card-file line of ``text[offset]``, ``text`` being the value of ``key``.
+
+        Exact for literal blocks (``key: |``), whose lines are the file's lines; otherwise the key's line.
+        """
+        first = dict(self.block_lines).get(key)
+        if first is None or offset is None:
+            return self.line_of(key)
+        return first + text.count("\n", 0, offset)
 
     @property
     def kind(self) -> str:
@@ -70,6 +84,9 @@ class Corpus:
     root: object = None  # pathlib.Path of the corpus directory
     topics_location: Location | None = None
     warnings: tuple = ()  # Problems worth a look that do not stop the build (e.g. ignored files)
+    description: str = ""  # Markdown, becomes the top deck's description
+    lint: LintSettings = LintSettings()  # thresholds of the card-quality lint (``lint:`` in topics.yaml)
+    lang: str = ""  # BCP 47 tag of the cards' language (topics.yaml ``lang:``); "" = not given
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """The note type: frozen field/template names (a public API) plus HTML/CSS from ``templates/``."""
 from __future__ import annotations
 
+import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pygments.formatters import HtmlFormatter
@@ -11,6 +12,7 @@ from pygments.styles import get_style_by_name
 from pygments.token import STANDARD_TYPES, string_to_tokentype
 
 from .errors import InputError, Location, Problem, QadeckError
+from .markdown_render import INDENT_CLASS, MAX_INDENT
 
 # Anki imports a note type whose field or template *names* changed as a new note type and skips
 # its notes, so these names never change (tests pin them). Content and CSS may change freely.
@@ -18,11 +20,30 @@ NOTE_TYPE_NAME = "qadeck Q&A"
 NOTE_TYPE_KEY = "qadeck-note-type-v1"
 FIELDS = ("Question", "Answer", "Explanation", "Source", "Topics", "Id")
 TEMPLATE_NAME = "Q&A"
+# The cloze note type (Anki's cloze kind: one card per deletion number in {{cloze:Text}}).
+CLOZE_NOTE_TYPE_NAME = "qadeck Cloze"
+CLOZE_NOTE_TYPE_KEY = "qadeck-cloze-note-type-v1"
+CLOZE_FIELDS = ("Question", "Text", "Explanation", "Source", "Topics", "Id")
+CLOZE_TEMPLATE_NAME = "Cloze"
+CLOZE_FIELD = "Text"
 # Fields Anki itself offers to every template (the preview fills them in as Anki would).
 SPECIAL_FIELDS = ("Tags", "Type", "Deck", "Subdeck", "Card", "CardFlag")
 
-TEMPLATE_FILES = ("front.html", "back.html", "card.css", "pygments.yaml")
-DEFAULT_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATE_FILES = ("front.html", "back.html", "cloze_front.html", "cloze_back.html", "card.css", "pygments.yaml")
+# kind -> (name, key, fields, template name, front file, back file)
+_KINDS = {
+    "qa": (NOTE_TYPE_NAME, NOTE_TYPE_KEY, FIELDS, TEMPLATE_NAME, "front.html", "back.html"),
+    "cloze": (CLOZE_NOTE_TYPE_NAME, CLOZE_NOTE_TYPE_KEY, CLOZE_FIELDS, CLOZE_TEMPLATE_NAME, "cloze_front.html", "cloze_back.html"),
+}
+# The templates shipped inside the package (a wheel); in a checkout, the repository's templates/.
+_PACKAGED = Path(__file__).resolve().parent / "templates"
+DEFAULT_TEMPLATES = _PACKAGED if _PACKAGED.is_dir() else Path(__file__).resolve().parent.parent / "templates"
+
+
+def project_templates(cards_dir: Path) -> Path:
+    """The corpus project's own ``templates/`` (beside its cards folder) when it has one, else qadeck's."""
+    own = Path(cards_dir).resolve().parent / "templates"
+    return own if own.is_dir() else DEFAULT_TEMPLATES
 NIGHT_SELECTORS = (".nightMode", ".night_mode")
 
 
@@ -35,23 +56,35 @@ class NoteType:
     front: str
     back: str
     css: str
+    kind: str = "qa"  # "qa" or "cloze" (Anki's cloze note type)
 
 
 def load_note_type(templates_dir: Path = DEFAULT_TEMPLATES) -> NoteType:
-    """Read ``templates/``; raises InputError naming every missing file or bad setting."""
+    """The Q&A note type from ``templates/``; raises InputError naming every missing file or bad setting."""
+    return load_note_types(templates_dir, ("qa",))["qa"]
+
+
+def load_note_types(templates_dir: Path = DEFAULT_TEMPLATES, kinds=("qa", "cloze")) -> dict[str, NoteType]:
+    """kind -> note type, for each of ``kinds``; raises InputError naming every problem in ``templates/``."""
     from .yamlread import read_yaml
 
     templates_dir = Path(templates_dir)
     problems: list[Problem] = []
     texts = {}
-    for name in ("front.html", "back.html", "card.css"):
+    files = [name for kind in kinds for name in _KINDS[kind][4:]]
+    for name in (*files, "card.css"):
         path = templates_dir / name
         try:
             texts[name] = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             problems.append(Problem(Location(path), f"cannot read the note type template: {getattr(exc, 'strerror', None) or exc}"))
-    for name in ("front.html", "back.html"):
-        problems.extend(_unknown_fields(templates_dir / name, texts.get(name, ""), allow_front_side=name == "back.html"))
+    for kind in kinds:
+        fields, front, back = _KINDS[kind][2], _KINDS[kind][4], _KINDS[kind][5]
+        for name in (front, back):
+            problems.extend(_unknown_fields(templates_dir / name, texts.get(name, ""), fields, allow_front_side=name == back))
+        if kind == "cloze" and front in texts and f"{{{{cloze:{CLOZE_FIELD}}}}}" not in texts[front]:
+            problems.append(Problem(Location(templates_dir / front), f"must show {{{{cloze:{CLOZE_FIELD}}}}}: "
+                                                                      "Anki makes a cloze note's cards from it"))
     styles_path = templates_dir / "pygments.yaml"
     styles, found = (None, [Problem(Location(styles_path), "missing: name the light and dark code styles")]) \
         if not styles_path.is_file() else read_yaml(styles_path)
@@ -67,25 +100,42 @@ def load_note_type(templates_dir: Path = DEFAULT_TEMPLATES) -> NoteType:
                 problems.append(Problem(Location(styles_path, 1), str(exc).removeprefix("pygments.yaml: ")))
     if problems:
         raise InputError(problems)
-    return NoteType(
-        name=NOTE_TYPE_NAME,
-        key=NOTE_TYPE_KEY,
-        fields=FIELDS,
-        template_name=TEMPLATE_NAME,
-        front=texts["front.html"],
-        back=texts["back.html"],
-        css=texts["card.css"] + "\n" + css,
-    )
+    types = {}
+    for kind in kinds:
+        name, key, fields, template_name, front, back = _KINDS[kind]
+        types[kind] = NoteType(name=name, key=key, fields=fields, template_name=template_name, front=texts[front],
+                               back=texts[back], css=texts["card.css"] + "\n" + code_line_css() + css, kind=kind)
+    return types
 
 
-def _unknown_fields(path: Path, text: str, allow_front_side: bool) -> list[Problem]:
+def code_line_css() -> str:
+    """The indentation (in columns) of each ``.qa-indent-N`` code line, for card.css's hanging indent."""
+    rules = " ".join(f".{INDENT_CLASS}{n} {{ --qa-indent: {n}ch; }}" for n in range(1, MAX_INDENT + 1))
+    return f"/* Code line indentation (qadeck.markdown_render.LineFormatter) */\n{rules}\n"
+
+
+def with_lang(note_type: NoteType, lang: str) -> NoteType:
+    """The note type whose every card carries the corpus's language (``lang`` in topics.yaml).
+
+    Phones pick glyph variants of Han characters from ``lang`` (without it AnkiDroid guesses, often
+    Japanese). It goes into the templates at build time rather than into a field: a new field would
+    make Anki import a new note type. So the templates depend on topics.yaml's ``lang``, and the
+    note type's modification time follows it too (see the pipeline).
+    """
+    if not lang:
+        return note_type
+    wrap = f'<div class="qa-root" lang="{html.escape(lang, quote=True)}">\n{{}}\n</div>'.format
+    return replace(note_type, front=wrap(note_type.front), back=wrap(note_type.back))
+
+
+def _unknown_fields(path: Path, text: str, fields: tuple[str, ...], allow_front_side: bool) -> list[Problem]:
     """Anki shows an error on every card whose template names a field the note type lacks."""
-    known = set(FIELDS) | set(SPECIAL_FIELDS) | ({"FrontSide"} if allow_front_side else set())
+    known = set(fields) | set(SPECIAL_FIELDS) | ({"FrontSide"} if allow_front_side else set())
     problems = []
     for lineno, line in enumerate(text.splitlines(), 1):
         for name in re.findall(r"{{\s*[#/^]?\s*(?:[\w-]+:)*([^{}:]+?)\s*}}", line):
             if name not in known:
-                problems.append(Problem(Location(path, lineno), f"unknown field '{{{{{name}}}}}'; fields: {', '.join(FIELDS)}"))
+                problems.append(Problem(Location(path, lineno), f"unknown field '{{{{{name}}}}}'; fields: {', '.join(fields)}"))
     return problems
 
 

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 # Rendering a card with a 20-line code block costs ~2.5-3 ms; a forked pool costs ~20-50 ms to
 # start and warm up, and each chunk a round trip. Below this many cards, one process is as fast.
-PARALLEL_MIN_CARDS = 100
+PARALLEL_MIN_CARDS = 500  # below this a pool's start-up costs more than it saves (the shipped ~200 cards)
 CHUNK_MIN, CHUNK_MAX = 8, 32  # small chunks: a busy core or a slow chunk leaves less of a tail
 
 Sources = tuple  # tuple[str, ...]: a card's Markdown fields

@@ -7,12 +7,15 @@ from pathlib import Path
 from typing import Callable
 
 from .apkg import write_apkg
-from .assemble import assemble
+from .assemble import PackagePlan, assemble
 from .errors import InputError, Problem, UsageError
-from .history import Clock, card_times, history_warnings, tree_time
-from .loader import read_corpus, slugify
+from .history import Clock, card_times, history_warnings, tree_time, value_time
+from .changes import Changes, changes_since, deck_descriptions
+from .ledger import ledger_text, read_ledger, retired_for, retired_notice, update_ledger
+from .loader import LEDGER_FILE, TOPICS_FILE, lang_from_bytes, read_corpus, slugify
+from .lint import LintReport, lint_corpus
 from .model import Corpus
-from .notetype import DEFAULT_TEMPLATES, TEMPLATE_FILES, load_note_type
+from .notetype import DEFAULT_TEMPLATES, TEMPLATE_FILES, load_note_types, with_lang
 from .output import write_all_atomically
 from .cache import DEFAULT_ROOT as DEFAULT_CACHE_DIR
 from .render import RENDERED_SINCE, RenderStats, start_render
@@ -31,6 +34,8 @@ class BuildOptions:
     html: Path | None = None  # also write a self-contained preview page here
     cache_dir: Path | None = DEFAULT_CACHE_DIR  # render cache; None: render everything, store nothing
     jobs: int | None = None  # rendering processes; None: as many cores as the uncached work pays for
+    changes_since: str | None = None  # git ref for the "what changed" block; None: the newest tag, "": no block
+    write_ledger: bool = True  # record shipped/retired notes in cards/ledger.yaml (serve previews only)
 
 
 @dataclass
@@ -44,6 +49,11 @@ class BuildResult:
     near_duplicates: list[Problem] = field(default_factory=list)  # warnings too; may be many, so kept apart
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, in build order
     render_stats: RenderStats | None = None
+    retired: int = 0  # retired notes shipped
+    ledger: Path | None = None  # set when the build (re)wrote the retirement ledger
+    changes: Changes | None = None  # what changed since options.changes_since (or the newest tag)
+    plan: PackagePlan | None = None  # what was written (push reads it)
+    lint_warnings: int = 0  # card-quality warnings (``build.py lint`` lists them)
 
 
 # progress(stage, done, total): reported by long stages (rendering) for the CLI to show.
@@ -69,17 +79,26 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
 
         parsed = ParsedFiles(cache)
     corpus, problems = read_corpus(options.cards_dir, parsed)
-    note_type = None
+    ledger, found = read_ledger(options.cards_dir)
+    problems += found
+    note_types = {}
     try:
-        note_type = load_note_type(options.templates_dir)
+        # The cloze templates are needed (and checked) only when the corpus has cloze cards.
+        note_types = load_note_types(options.templates_dir, tuple(dict.fromkeys(["qa", *(c.kind for c in corpus.cards)])))
     except InputError as exc:
         problems += exc.problems
     if parsed is not None and not problems:
         parsed.save()
     lap("load")
+    # Lint errors (Python that does not parse) fail the build like bad input; warnings are counted.
+    lint = lint_corpus(corpus, cache_dir=options.cache_dir, jobs=options.jobs) if corpus.cards else LintReport()
+    problems += [finding.as_problem() for finding in lint.errors]
+    lap("lint")
     if problems:
-        # Still compare the valid cards' questions, so one run reports every problem there is.
-        problems += duplicate_problems(corpus, cache)[0] if corpus.cards else []
+        # Still check the valid cards (duplicate questions, cloze placement), so one run reports every problem there is.
+        if corpus.cards:
+            problems += duplicate_problems(corpus, cache)[0]
+            problems += render_problems(corpus, cache)
         raise InputError(problems)
     cards = select_cards(corpus, list(options.tags))
     output = default_output(options, corpus)
@@ -88,8 +107,11 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
             raise UsageError(f"{target} is a folder; give a file name, e.g. {Path(target) / example}")
     # Rendering starts here (in worker processes when it is big enough), so the checks and the
     # history walk below run alongside it; "render" times the cache look-up and the wait after them.
+    ledger = update_ledger(ledger, corpus, clock.now)
+    retired = retired_for(ledger, corpus, cards, options.tags)
     pending = None if options.check_only else start_render(
-        corpus, cards, cache=cache, jobs=options.jobs, progress=_for_stage(progress, "render"))
+        corpus, [*cards, *(r.card for r in retired)], cache=cache, jobs=options.jobs,
+        progress=_for_stage(progress, "render"))
     lap("render")
     try:
         errors, warnings = duplicate_problems(corpus, cache)
@@ -101,12 +123,19 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
             name = corpus.topics[card.primary_topic].name
             counts[name] = counts.get(name, 0) + 1
         result = BuildResult(corpus=corpus, deck_counts=counts, warnings=list(corpus.warnings),
-                             near_duplicates=warnings, timings=timings)
+                             near_duplicates=warnings, timings=timings, retired=len(retired),
+                             changes=changes_since(corpus, ledger, options.changes_since),
+                             lint_warnings=len(lint.warnings))
         if pending is None:
+            found = render_problems(replace(corpus, cards=cards), cache)
+            if found:
+                raise InputError(found)
             return result
         selected = replace(corpus, cards=cards)
         times = {cid: clock.stamp(t, RENDERED_SINCE) for cid, t in card_times(selected, clock).items()}
-        note_type_time = clock.stamp(tree_time(options.templates_dir, clock, TEMPLATE_FILES), RENDERED_SINCE)
+        # The templates carry topics.yaml's lang, so the note type is as new as the newer of the two.
+        lang_time = value_time(Path(corpus.root) / TOPICS_FILE, lambda raw: lang_from_bytes(Path(TOPICS_FILE), raw), clock)
+        note_type_time = clock.stamp(max(tree_time(options.templates_dir, clock, TEMPLATE_FILES), lang_time), RENDERED_SINCE)
         result.warnings += history_warnings(selected)
         lap("history")
         rendered, result.render_stats = pending.result()
@@ -114,13 +143,24 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
     finally:
         if pending is not None:
             pending.close()  # a failed check (or Ctrl-C) cancels rendering not yet started
-    plan = assemble(corpus, rendered, note_type, times, note_type_time)
+    note_types = {kind: with_lang(nt, corpus.lang) for kind, nt in note_types.items()}
+    live, gone = rendered[:len(cards)], rendered[len(cards):]
+    shipped_retired = [(retired_notice(item, r.retired_at), clock.stamp(r.retired_at, RENDERED_SINCE))
+                       for item, r in zip(gone, retired)]
+    plan = assemble(corpus, live, note_types, times, note_type_time, shipped_retired,
+                    deck_descriptions(corpus, result.changes))
     lap("assemble")
+    result.plan = plan
     outputs = [(output, lambda tmp: write_apkg(plan, tmp))]
+    ledger_path = Path(options.cards_dir) / LEDGER_FILE
+    text = ledger_text(ledger)
+    if options.write_ledger and ledger.shipped and (not ledger_path.is_file() or ledger_path.read_text(encoding="utf-8") != text):
+        outputs.append((ledger_path, lambda tmp: tmp.write_text(text, encoding="utf-8")))
+        result.ledger = ledger_path
     if options.html is not None:
         from .preview import render_preview  # only builds that ask for a preview pay for it
 
-        page = render_preview(selected, rendered, note_type)
+        page = render_preview(selected, live, note_types)
         outputs.append((Path(options.html), lambda tmp: tmp.write_text(page, encoding="utf-8")))
         result.html = Path(options.html)
     # Package and preview land together or not at all.
@@ -148,14 +188,30 @@ def _cache(options: BuildOptions, clock: Clock):
         return None
     from .cache import RenderCache, render_context
 
-    context = b"" if options.check_only else render_context(options.templates_dir)  # --check renders nothing
-    return RenderCache(Path(options.cache_dir), context, now=clock.now)
+    # --check renders the cloze cards too (where their markers can go), so it uses the same context.
+    return RenderCache(Path(options.cache_dir), render_context(options.templates_dir), now=clock.now)
 
 
 def _for_stage(progress: Progress | None, stage: str) -> Callable[[int, int], None] | None:
     if progress is None:
         return None
     return lambda done, total: progress(stage, done, total)
+
+
+def render_problems(corpus: Corpus, cache=None) -> list[Problem]:
+    """Problems only rendering finds (where a cloze deletion's markers can go, whether a
+    'recall: list' answer has a list): ``--check`` and failed loads render the cloze cards for them."""
+    cards = [card for card in corpus.cards if card.kind == "cloze"]
+    if not cards:
+        return []
+    pending = start_render(corpus, cards, cache=cache)
+    try:
+        pending.result()
+    except InputError as exc:
+        return exc.problems
+    finally:
+        pending.close()
+    return []
 
 
 def duplicate_problems(corpus: Corpus, cache=None) -> tuple[list[Problem], list[Problem]]:
@@ -165,5 +221,7 @@ def duplicate_problems(corpus: Corpus, cache=None) -> tuple[list[Problem], list[
     """
     from .cache import similar_pairs
 
-    pairs = similar_pairs([card.question for card in corpus.cards], cache, acknowledged_pairs(corpus.cards))
+    # A cloze card asks its prompt plus the text around the blanks: cloze cards may share a prompt.
+    asked = [card.question if card.kind == "qa" else f"{card.question}\n{card.cloze or card.answer}" for card in corpus.cards]
+    pairs = similar_pairs(asked, cache, acknowledged_pairs(corpus.cards))
     return duplicate_questions(corpus.cards, pairs=pairs)

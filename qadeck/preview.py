@@ -15,7 +15,8 @@ from collections.abc import Mapping, Sequence
 
 from .assemble import deck_name, note_tags
 from .model import Corpus, RenderedCard
-from .notetype import SPECIAL_FIELDS, NoteType
+from . import cloze
+from .notetype import CLOZE_FIELD, SPECIAL_FIELDS, NoteType
 
 # ---------------------------------------------------------------------------------------------
 # Anki's card templates
@@ -34,12 +35,17 @@ def field_is_empty(text: str) -> bool:
     return bool(_EMPTY_FIELD.match(text))
 
 
-def render_template(template: str, fields: Mapping[str, str], front_side: str | None = None) -> str:
-    """Render an Anki card template: fields are HTML and inserted as they are (Anki does the same)."""
+def render_template(template: str, fields: Mapping[str, str], front_side: str | None = None,
+                    cloze_number: int | None = None) -> str:
+    """Render an Anki card template: fields are HTML and inserted as they are (Anki does the same).
+
+    ``cloze_number``: which card of a cloze note this is (``{{cloze:Text}}`` blanks its deletions
+    on the front, that is when ``front_side`` is None, and shows them on the back).
+    """
     nodes, end, closing = _parse(template, 0, None)
     if closing is not None:
         raise TemplateError(f"unexpected {{{{/{closing}}}}}")
-    return _render(nodes, fields, front_side)
+    return _render(nodes, fields, (front_side, cloze_number))
 
 
 def _parse(template: str, pos: int, section: str | None):
@@ -67,7 +73,7 @@ def _parse(template: str, pos: int, section: str | None):
             nodes.append(("=", tag, None))
 
 
-def _render(nodes: list, fields: Mapping[str, str], front_side: str | None) -> str:
+def _render(nodes: list, fields: Mapping[str, str], side: tuple) -> str:
     out = []
     for node in nodes:
         if isinstance(node, str):
@@ -75,15 +81,16 @@ def _render(nodes: list, fields: Mapping[str, str], front_side: str | None) -> s
             continue
         kind, name, children = node
         if kind == "=":
-            out.append(_replacement(name, fields, front_side))
+            out.append(_replacement(name, fields, side))
         else:
             shown = not field_is_empty(_field(name, fields))
             if shown == (kind == "#"):
-                out.append(_render(children, fields, front_side))
+                out.append(_render(children, fields, side))
     return "".join(out)
 
 
-def _replacement(tag: str, fields: Mapping[str, str], front_side: str | None) -> str:
+def _replacement(tag: str, fields: Mapping[str, str], side: tuple) -> str:
+    front_side, cloze_number = side
     *filters, name = [part.strip() for part in tag.split(":")]
     if name == "FrontSide" and not filters:
         if front_side is None:
@@ -94,6 +101,8 @@ def _replacement(tag: str, fields: Mapping[str, str], front_side: str | None) ->
         if filt == "text":
             text = html.unescape(_HTML_TAG.sub("", text))  # Anki's text: filter gives plain text
             text = html.escape(text, quote=False)
+        elif filt == "cloze" and cloze_number is not None:
+            text = cloze.reveal(text, cloze_number, question=front_side is None)
         else:
             raise TemplateError(f"the preview does not support the {filt!r} filter ({{{{{tag}}}}})")
     return text
@@ -122,10 +131,17 @@ def card_fields(item: RenderedCard, corpus: Corpus, note_type: NoteType) -> dict
     return fields | special
 
 
-def render_sides(item: RenderedCard, corpus: Corpus, note_type: NoteType) -> tuple[str, str]:
+def render_sides(item: RenderedCard, corpus: Corpus, note_type: NoteType, cloze_number: int | None = None) -> tuple[str, str]:
     fields = card_fields(item, corpus, note_type)
-    front = render_template(note_type.front, fields)
-    return front, render_template(note_type.back, fields, front_side=front)
+    front = render_template(note_type.front, fields, cloze_number=cloze_number)
+    return front, render_template(note_type.back, fields, front_side=front, cloze_number=cloze_number)
+
+
+def card_numbers(item: RenderedCard) -> list[int | None]:
+    """The cards of a note: one per deletion number for a cloze note (None: the one Q&A card)."""
+    if item.card.kind != "cloze":
+        return [None]
+    return cloze.numbers(item.fields[CLOZE_FIELD])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -135,8 +151,8 @@ def _e(text: str) -> str:
     return html.escape(str(text), quote=True)
 
 
-def render_preview(corpus: Corpus, rendered: Sequence[RenderedCard], note_type: NoteType) -> str:
-    """The whole preview page (a string of HTML; no external resources)."""
+def render_preview(corpus: Corpus, rendered: Sequence[RenderedCard], note_types: Mapping[str, NoteType]) -> str:
+    """The whole preview page (a string of HTML; no external resources); ``note_types``: kind -> note type."""
     groups: dict[str, list[RenderedCard]] = {key: [] for key in corpus.topics}
     for item in rendered:
         groups.setdefault(item.card.primary_topic, []).append(item)
@@ -147,19 +163,21 @@ def render_preview(corpus: Corpus, rendered: Sequence[RenderedCard], note_type: 
         if not items:
             continue
         topic = corpus.topics[key]
-        cards = "\n".join(_card_html(item, corpus, note_type) for item in items)
+        cards = "\n".join(_card_html(item, corpus, note_types[item.card.kind], number)
+                          for item in items for number in card_numbers(item))
         sections.append(
             f'<section class="pv-group" data-topic="{_e(key)}">\n'
             f'<h2 class="pv-group-title"><span class="pv-deck">{_e(corpus.deck)} ::</span> '
             f'{_e(topic.name)} <span class="pv-group-count">{len(items)}</span></h2>\n{cards}\n</section>'
         )
     options = "".join(f'<option value="{_e(key)}">{_e(corpus.topics[key].name)}</option>' for key in used_topics)
-    total = len(rendered)
+    total = sum(len(card_numbers(item)) for item in rendered)
     return _PAGE.format(
+        lang=_e(corpus.lang or "zh-Hans"),  # the page's own labels are Chinese (and English)
         title=_e(f"{corpus.deck} — 预览 preview"),
         deck=_e(corpus.deck),
         total=total,
-        card_css=note_type.css.replace("</", "<\\/"),
+        card_css=note_types["qa"].css.replace("</", "<\\/"),
         page_css=_PAGE_CSS,
         options=options,
         sections="\n".join(sections),
@@ -167,13 +185,14 @@ def render_preview(corpus: Corpus, rendered: Sequence[RenderedCard], note_type: 
     )
 
 
-def _card_html(item: RenderedCard, corpus: Corpus, note_type: NoteType) -> str:
-    front, back = render_sides(item, corpus, note_type)
+def _card_html(item: RenderedCard, corpus: Corpus, note_type: NoteType, number: int | None = None) -> str:
+    front, back = render_sides(item, corpus, note_type, number)
     card = item.card
     tags = " ".join(f'<span class="pv-tag">#{_e(t)}</span>' for t in card.tags)
+    anchor, label = (card.id, card.id) if number is None else (f"{card.id}-c{number}", f"{card.id} · c{number}")
     return (
-        f'<article class="pv-item" id="card-{_e(card.id)}" data-topics="{_e(" ".join(card.topics))}">\n'
-        f'<div class="pv-meta"><a class="pv-id" href="#card-{_e(card.id)}">{_e(card.id)}</a> {tags}</div>\n'
+        f'<article class="pv-item" id="card-{_e(anchor)}" data-topics="{_e(" ".join(card.topics))}">\n'
+        f'<div class="pv-meta"><a class="pv-id" href="#card-{_e(anchor)}">{_e(label)}</a> {tags}</div>\n'
         f'<div class="pv-sides">\n'
         f'<div class="pv-side"><div class="pv-side-label">正面 Front</div><div class="card pv-face">{front}</div></div>\n'
         f'<div class="pv-side"><div class="pv-side-label">背面 Back</div><div class="card pv-face">{back}</div></div>\n'
@@ -182,7 +201,7 @@ def _card_html(item: RenderedCard, corpus: Corpus, note_type: NoteType) -> str:
 
 
 _PAGE = """<!DOCTYPE html>
-<html lang="zh-CN">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -251,6 +270,9 @@ body.pv-page {
   background: #d8dee4; color: #36445a; vertical-align: 2px;
 }
 .pv-item { margin: 0 0 18px; }
+/* A followed link (#card-id) puts the card below the sticky header, not under it; the script
+   keeps --pv-header at the header's height, which grows when its controls wrap on a phone. */
+.pv-item, .pv-group { scroll-margin-top: calc(var(--pv-header, 110px) + 8px); }
 .pv-meta { font-size: 13px; color: #57606a; margin: 0 2px 4px; overflow-wrap: anywhere; }
 .pv-id { color: inherit; font-family: ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", monospace; }
 .pv-tag { margin-left: 6px; }
@@ -304,6 +326,17 @@ _SCRIPT = """(function () {
     body.classList.toggle("night_mode", on);
     night.setAttribute("aria-pressed", on ? "true" : "false");
     night.textContent = on ? "日间 Light" : "夜间 Night";
+  }
+
+  var header = document.querySelector(".pv-header");
+  function measureHeader() {
+    document.documentElement.style.setProperty("--pv-header", header.offsetHeight + "px");
+  }
+  window.addEventListener("resize", measureHeader);
+  measureHeader();
+  if (location.hash) {  // the browser scrolled to the card before the height was known
+    var target = document.getElementById(decodeURIComponent(location.hash.slice(1)));
+    if (target) { target.scrollIntoView(); }
   }
 
   search.addEventListener("input", apply);

@@ -4,17 +4,36 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
-from .markdown_render import MarkdownRenderer, escape
+from . import cloze
+from .errors import InputError, Location, Problem
+from .markdown_render import LINE_CLASS, MarkdownRenderer, escape
 from .model import Card, Corpus, RenderedCard, Topic
-from .notetype import FIELDS
+from .notetype import CLOZE_FIELDS, FIELDS
 from .sanitize import sanitize
+from .tex import neutralise_text
 
 # Bump when the HTML produced for the same input changes (invalidates render caches).
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "3"  # 3: math ($…$), TeX allow-list, "\$", cloze, code lines in their own elements, tables in a scroll wrapper, source by title
 # When the HTML made from unchanged input last changed: bump it together with RENDERER_VERSION.
 # No note or note type is stamped older than this, so a re-import replaces cards that an older
 # qadeck rendered (Anki keeps a known note unless the incoming one is newer).
-RENDERED_SINCE = 1_795_000_000  # 2026-11-17
+RENDERED_SINCE = 1_796_083_200  # 2026-12-01 00:00 UTC
+
+
+@dataclass(frozen=True)
+class RenderFailure:
+    """A card whose text cannot become its note (e.g. a deletion around half a **bold** phrase)."""
+
+    key: str  # the card key holding the text: "cloze" or "answer"
+    offset: int | None  # where in that text, when known
+    message: str
+
+
+def render_sources(card: Card) -> tuple[str, str, str, str]:
+    """What a card's rendered fields depend on: (mode, question, body, explanation)."""
+    if card.cloze:
+        return ("cloze", card.question, card.cloze, card.explanation)
+    return ("list" if card.recall == "list" else "qa", card.question, card.answer, card.explanation)
 
 
 @dataclass
@@ -63,9 +82,13 @@ class PendingCards:
         if self._pending is not None:
             fresh = dict(zip(self._todo, self._pending.result()))
             self._pending = None
+            failed = {key: out for key, out in fresh.items() if isinstance(out, RenderFailure)}
+            fresh = {key: out for key, out in fresh.items() if key not in failed}
             if self._cache is not None:
                 self._cache.put_many(fresh)
             self._found.update(fresh)
+            if failed:
+                raise InputError([_problem(card, failed[key]) for card, key in zip(self._cards, self._keys) if key in failed])
         small: dict = {}  # Source and Topics HTML repeat across cards: build each once
         topics = self._corpus.topics
         return [_rendered(card, self._found[key], topics, small) for card, key in zip(self._cards, self._keys)], self.stats
@@ -84,7 +107,7 @@ def start_render(corpus: Corpus, cards: Sequence[Card] | None = None, cache=None
     from .parallel import plan_jobs
 
     cards = corpus.cards if cards is None else cards
-    sources = [(card.question, card.answer, card.explanation) for card in cards]
+    sources = [render_sources(card) for card in cards]
     keys = [cache.key(s) for s in sources] if cache is not None else list(sources)
     found = cache.get_many(dict.fromkeys(keys)) if cache is not None else {}
     todo = {key: source for key, source in zip(keys, sources) if key not in found}
@@ -93,38 +116,62 @@ def start_render(corpus: Corpus, cards: Sequence[Card] | None = None, cache=None
     return PendingCards(corpus, cards, keys, found, todo, stats, cache, progress)
 
 
-def render_markdown_fields(renderer: MarkdownRenderer, sources: Sequence[str]) -> tuple[str, ...]:
-    """The sanitised HTML of each Markdown text (one card's Question, Answer, Explanation)."""
-    return tuple(sanitize(renderer.convert(text)) for text in sources)
+def render_markdown_fields(renderer: MarkdownRenderer, sources: Sequence[str]) -> tuple[str, ...] | RenderFailure:
+    """The sanitised HTML of one card's Markdown fields (Question, Answer or Text, Explanation)
+    from :func:`render_sources`, or why it cannot be rendered."""
+    mode, question, body, explanation = sources
+    fields = [sanitize(renderer.convert(question)), "", sanitize(renderer.convert(explanation))]
+    if mode == "qa":
+        fields[1] = sanitize(renderer.convert(body))
+    elif mode == "list":
+        try:
+            fields[1] = cloze.recall_list(sanitize(renderer.convert(body)))
+        except cloze.NoListError as exc:
+            return RenderFailure("answer", None, str(exc))
+    else:
+        deletions, problems = cloze.scan(body)
+        if problems:  # the loader reports these first; a renderer used on its own says so too
+            return RenderFailure("cloze", problems[0].offset, problems[0].message)
+        protected = cloze.protect(body, deletions)
+        try:
+            fields[1] = cloze.restore(sanitize(renderer.convert(protected.text)), protected, neutralise_text, LINE_CLASS)
+        except cloze.PlacementError as exc:
+            return RenderFailure("cloze", exc.offset, str(exc))
+    return tuple(fields)
+
+
+def _problem(card: Card, failure: RenderFailure) -> Problem:
+    text = card.cloze if failure.key == "cloze" else card.answer
+    return Problem(Location(card.location.path, card.line_in(failure.key, text, failure.offset)), failure.message, card.id)
 
 
 def _rendered(card: Card, markdown_html: Sequence[str], topics: dict[str, Topic], memo: dict) -> RenderedCard:
-    source_key = ("source", card.source.title, card.source.origin)
+    source_key = ("source", card.source.title)
     if source_key not in memo:
         memo[source_key] = sanitize(source_html(card))
     topics_key = ("topics", card.topics)
     if topics_key not in memo:
         memo[topics_key] = sanitize(topics_html(card, topics))
-    question, answer, explanation = markdown_html
+    question, body, explanation = markdown_html
     fields = {
         "Question": question,
-        "Answer": answer,
+        "Text" if card.kind == "cloze" else "Answer": body,
         "Explanation": explanation,
         "Source": memo[source_key],
         "Topics": memo[topics_key],
         "Id": escape(card.id),
     }
-    assert tuple(fields) == FIELDS
+    assert tuple(fields) == (CLOZE_FIELDS if card.kind == "cloze" else FIELDS)
     return RenderedCard(card=card, fields=fields)
 
 
 def source_html(card: Card) -> str:
-    parts = []
-    if card.source.title:
-        parts.append(f'<span class="qa-source-title">{escape(card.source.title)}</span>')
-    if card.source.origin:
-        parts.append(f'<span class="qa-source-origin">{escape(card.source.origin)}</span>')
-    return " · ".join(parts)
+    """The article the card comes from, by its title; a file name (``origin``) means nothing to a
+    student, so it stays out of the card (it is still a tag's source and in the corpus)."""
+    if not card.source.title:
+        return ""
+    return f'<span class="qa-source-title">{escape(card.source.title)}</span>'
+
 
 
 def topics_html(card: Card, topics: dict[str, Topic]) -> str:

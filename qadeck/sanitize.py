@@ -5,6 +5,9 @@ import re
 
 import nh3
 
+from .cloze import PLACEHOLDER
+from .tex import guard
+
 TAGS = {
     "p", "br", "hr", "div", "span", "pre", "code", "blockquote",
     "strong", "em", "b", "i", "u", "s", "del", "ins", "sub", "sup", "mark", "kbd", "small", "abbr",
@@ -43,8 +46,10 @@ _ANKI_MARKUP = re.compile(r"\[(?=sound:|anki:|latex\]|\$\$?\])", re.IGNORECASE)
 
 def sanitize(html: str) -> str:
     """Strip every tag, attribute and URL scheme not on the allow-list (script bodies included),
-    and neutralise the markup Anki itself would act on."""
+    and neutralise the markup Anki itself would act on, including TeX commands that MathJax
+    would turn into links or raw HTML/CSS (see ``tex``)."""
     if not html:
         return ""
     clean = _CLEANER.clean(html) if _CLEANER is not None else nh3.clean(html, **_OPTIONS)
-    return _ANKI_MARKUP.sub("&#91;", clean) if "[" in clean else clean
+    clean = _ANKI_MARKUP.sub("&#91;", clean) if "[" in clean else clean
+    return guard(clean, PLACEHOLDER.pattern)  # cloze placeholders vanish before MathJax runs

@@ -18,6 +18,7 @@ class LinedDict(dict):
     line: int = 0
     key_lines: dict
     duplicate_keys: list
+    block_lines: dict  # key -> line of the first text line of a literal block value ("key: |")
 
 
 class LinedList(list):
@@ -35,6 +36,7 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode):
     data.line = node.start_mark.line + 1
     data.key_lines = {}
     data.duplicate_keys = []
+    data.block_lines = {}
     yield data
     loader.flatten_mapping(node)
     for key_node, value_node in node.value:
@@ -47,6 +49,8 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode):
             data.duplicate_keys.append((key, key_node.start_mark.line + 1))
         data[key] = loader.construct_object(value_node, deep=True)
         data.key_lines[key] = key_node.start_mark.line + 1
+        if isinstance(value_node, yaml.ScalarNode) and value_node.style == "|":
+            data.block_lines[key] = value_node.start_mark.line + 2  # the text starts below the "|"
 
 
 def _construct_seq(loader: _Loader, node: yaml.SequenceNode):

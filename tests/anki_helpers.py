@@ -47,3 +47,11 @@ def fresh_import(tmp_path: Path, apkg: Path, name: str = "collection.anki2"):
     col = open_collection(tmp_path / name)
     log = import_apkg(col, apkg)
     return col, log
+
+
+def import_for_rendering(tmp_path: Path, apkg: Path, name: str = "collection.anki2"):
+    """Like :func:`fresh_import`, reopened so cards render with the imported note types (the
+    import bypasses the backend's note type cache). Caller closes it."""
+    col, log = fresh_import(tmp_path, apkg, name)
+    col.close()
+    return open_collection(tmp_path / name), log

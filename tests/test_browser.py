@@ -1,6 +1,8 @@
 """The cards on a phone, in a real browser: every card of the shipped corpus, as the real Anki
 backend renders it (question and answer HTML with the note type's CSS), wrapped like a mobile
-card view, at 360x740 and 412x915, light and night mode.
+card view, at 360x740 and 412x915, light and night mode: no hidden code (every code line wraps
+inside its block), tables that scroll in their own wrapper without splitting a word in a cell,
+code at 13 px or more, the deck's ``lang`` on every piece of text, WCAG AA contrast everywhere.
 
 Needs Playwright + a local Chromium (Debian's ``chromium``); skipped with the reason when missing,
 a failure under ``CI=true``. One browser per module keeps it quick.
@@ -18,8 +20,11 @@ from browser_support import VIEWPORTS, card_page, contrast_ratio
 from conftest import FIXTURES, ROOT, run_cli
 
 SHIPPED = ROOT / "cards"
+PHONE_FIXTURES = FIXTURES / "phone"  # card files made for these checks (a wide table)
 MIN_FONT_PX = 16
+MIN_CODE_FONT_PX = 13
 MIN_CONTRAST = 4.5
+LANG = "zh-Hans"  # cards/topics.yaml and the fixture corpus both say so
 
 # Cards built to break a phone layout: a long URL and identifier in prose, a long code line,
 # a wide table. They go through the same pipeline and Anki import as the shipped corpus.
@@ -44,10 +49,56 @@ STRESS_CARDS = textwrap.dedent("""\
           ```
         explanation: 长链接 https://example.org/?q=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa 也要折行。
         topics: [training]
+      - id: stress-cloze
+        question: 补全：注意力的计算与一个很长的标识符
+        cloze: |
+          核心是 {{c1::自注意力 self-attention}}，标识符 {{c2::`torch_distributed_elastic_multiprocessing_errors_ChildFailedError`}}。
+
+          ```python
+          scores = {{c3::query_states @ key_states.transpose(-2, -1) / math.sqrt(self.head_dim_for_attention_scaling)}}  # 缩放
+          weights = softmax(scores)
+          ```
+
+          | 方法 | 作用 |
+          |---|---|
+          | 量化 | {{c1::浮点参数转为整数以节省显存}} |
+        explanation: 复杂度是 $O(n^2)$。
+        topics: [training]
+      - id: stress-recall
+        question: 列表回忆：迁移学习的步骤？
+        recall: list
+        answer: |
+          1. 获取一个**预训练**模型。
+          2. 冻结预训练模型的权重，只训练最后几层 `model.layers[-2:].requires_grad_(True)`。
+          3. 用新数据集训练并评估。
+        topics: [training]
     """)
+
+# Words in table cells that the layout split over two lines. A word is a run of Latin letters and
+# digits (FP32, BF16) or of Han characters (格式): keep-all keeps both whole. A Range over the word
+# has one client rect per line box it occupies, so a word whose rects start on different lines
+# was split (FP3 / 2, 格 / 式).
+FIND_SPLIT_WORDS = """function findSplitWords(doc) {
+  const found = [];
+  for (const cell of doc.querySelectorAll('td, th')) {
+    const walker = doc.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.textContent.matchAll(/[A-Za-z0-9]+|\\p{Script=Han}+/gu)) {
+        const range = doc.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const rects = Array.from(range.getClientRects()).filter(r => r.width > 0);
+        const first = rects[0];
+        if (first && rects.some(r => r.top >= first.bottom - 1)) found.push(m[0]);
+      }
+    }
+  }
+  return found;
+}"""
 
 # Everything measured in one round trip per card side.
 MEASURE = """() => {
+  """ + FIND_SPLIT_WORDS + """
   const vw = window.innerWidth;
   const rgba = (s) => { const m = s.match(/rgba?\\(([^)]*)\\)/); if (!m) return null;
     const p = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
@@ -75,21 +126,35 @@ MEASURE = """() => {
       text: n.textContent.trim().slice(0, 40),
       fg: over(rgba(cs.color), bg), bg: bg,
       fontSize: parseFloat(cs.fontSize),
+      lang: (el.closest('[lang]') || {}).lang || '',
       inCode: !!el.closest('pre'),
       isBody: !!el.closest('.qa-question, .qa-answer, .qa-explanation') && !el.closest('pre, .qa-label'),
     });
   }
-  const code = Array.from(document.querySelectorAll('.codehilite pre')).map(pre => {
+  const code = Array.from(document.querySelectorAll('pre')).map(pre => {
     const box = pre.parentElement.getBoundingClientRect(), r = pre.getBoundingClientRect();
+    // What a reader copies: the code's own lines, no blank line added by the per-line elements.
+    const range = document.createRange(), selection = getSelection();
+    range.selectNodeContents(pre);
+    selection.removeAllRanges();
+    selection.addRange(range);
+    const copied = selection.toString().replace(/\\n+$/, '') === pre.textContent.replace(/\\n+$/, '');
+    selection.removeAllRanges();
     return { right: r.right, containerRight: box.right, scrollWidth: pre.scrollWidth,
-             clientWidth: pre.clientWidth, overflowX: getComputedStyle(pre).overflowX };
+             clientWidth: pre.clientWidth, text: pre.textContent.trim().slice(0, 40), copied };
   });
+  const tables = Array.from(document.querySelectorAll('table')).map(table => {
+    const wrapper = table.parentElement, r = wrapper.getBoundingClientRect();
+    return { wrapped: wrapper.classList.contains('qa-table'), right: r.right,
+             scrolls: wrapper.scrollWidth > wrapper.clientWidth, overflowX: getComputedStyle(wrapper).overflowX };
+  });
+  const splits = findSplitWords(document);
   const handlers = [];
   document.querySelectorAll('*').forEach(el => { for (const a of el.attributes) {
     if (/^on/i.test(a.name) || /^\\s*javascript:/i.test(a.value)) handlers.push(el.tagName + ' ' + a.name);
   } });
   return { vw, scrollWidth: document.documentElement.scrollWidth, bodyScrollWidth: document.body.scrollWidth,
-           texts, code, scripts: document.querySelectorAll('script').length, handlers,
+           texts, code, tables, splits, scripts: document.querySelectorAll('script').length, handlers,
            cardClass: document.body.className };
 }"""
 
@@ -122,24 +187,40 @@ def anki_sides(tmp_path_factory) -> list[tuple[str, str, str]]:
     stress = tmp / "stress-corpus"
     shutil.copytree(FIXTURES / "corpus", stress)
     (stress / "stress.yaml").write_text(STRESS_CARDS, encoding="utf-8")
-    return _anki_sides(tmp, shipped, "shipped") + [s for s in _anki_sides(tmp, stress, "stress") if s[0].startswith("stress-")]
+    for card_file in PHONE_FIXTURES.glob("*.yaml"):
+        shutil.copy(card_file, stress / card_file.name)
+    extra = ("stress-", "precision-")
+    return _anki_sides(tmp, shipped, "shipped") + [s for s in _anki_sides(tmp, stress, "stress") if s[0].startswith(extra)]
 
 
 def test_corpus_exercises_the_checks(anki_sides):
     assert any("codehilite" in html for _, _, html in anki_sides), "no code block to check"
+    assert any('class="qa-table"' in html and "FP32" in html and "格式" in html for _, _, html in anki_sides)
     assert all(html.startswith("<style>") and ".nightMode .codehilite" in html for _, _, html in anki_sides)
     assert any(card_id == "stress-long-text" for card_id, _, _ in anki_sides)
+    # Cloze cards: every card's front has its blank, every back shows the deletion filled in.
+    for card_id in ("stress-cloze", "stress-recall"):
+        fronts = [html for cid, side, html in anki_sides if cid == card_id and side == "question"]
+        backs = [html for cid, side, html in anki_sides if cid == card_id and side == "answer"]
+        assert len(fronts) == len(backs) == 3
+        assert all('class="cloze"' in html and "[...]" in html for html in fronts)
+        assert all('class="cloze"' in html and "[...]" not in html for html in backs)
+
+
+def _open_page(browser, width: int, height: int):
+    page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=1,
+                            java_script_enabled=True)
+    page.route("**/*", lambda route: route.abort())  # a card must not need the network
+    return page
 
 
 @pytest.mark.parametrize("night", [False, True], ids=["light", "night"])
 @pytest.mark.parametrize("viewport", VIEWPORTS, ids=[f"{w}x{h}" for w, h in VIEWPORTS])
 def test_cards_on_a_phone(browser, anki_sides, viewport, night):
     width, height = viewport
-    page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=1,
-                            java_script_enabled=True)
-    page.route("**/*", lambda route: route.abort())  # a card must not need the network
+    page = _open_page(browser, width, height)
     problems: list[str] = []
-    code_blocks = scrolled = 0
+    code_blocks = tables = scrolling_tables = 0
     try:
         for card_id, side, html in anki_sides:
             where = f"{card_id} {side}"
@@ -152,10 +233,20 @@ def test_cards_on_a_phone(browser, anki_sides, viewport, night):
                 code_blocks += 1
                 if block["containerRight"] > m["vw"] + 0.5 or block["right"] > m["vw"] + 0.5:
                     problems.append(f"{where}: code block reaches x={block['containerRight']:.0f} > {m['vw']}")
-                if block["scrollWidth"] > block["clientWidth"]:
-                    scrolled += 1
-                    if block["overflowX"] not in ("auto", "scroll"):
-                        problems.append(f"{where}: wide code block does not scroll (overflow-x {block['overflowX']})")
+                if not block["copied"]:
+                    problems.append(f"{where}: copying the code changes its lines: {block['text']!r}")
+                if block["scrollWidth"] > block["clientWidth"]:  # a line runs past the block's edge
+                    problems.append(f"{where}: code hidden past the block's edge ({block['scrollWidth']} px of "
+                                    f"code in {block['clientWidth']} px): {block['text']!r}")
+            for table in m["tables"]:
+                tables += 1
+                scrolling_tables += table["scrolls"]
+                if not table["wrapped"] or table["right"] > m["vw"] + 0.5:
+                    problems.append(f"{where}: table not in a scroll wrapper inside the card")
+                elif table["scrolls"] and table["overflowX"] not in ("auto", "scroll"):
+                    problems.append(f"{where}: wide table does not scroll (overflow-x {table['overflowX']})")
+            if m["splits"]:
+                problems.append(f"{where}: word(s) split inside a table cell: {m['splits']}")
             body_texts = [t for t in m["texts"] if t["isBody"]]
             if not body_texts:
                 problems.append(f"{where}: no body text found")
@@ -163,6 +254,10 @@ def test_cards_on_a_phone(browser, anki_sides, viewport, night):
                 if t["fontSize"] < MIN_FONT_PX:
                     problems.append(f"{where}: {t['text']!r} is {t['fontSize']} px")
             for t in m["texts"]:
+                if t["inCode"] and t["fontSize"] < MIN_CODE_FONT_PX:
+                    problems.append(f"{where}: code {t['text']!r} is {t['fontSize']} px")
+                if t["lang"] != LANG:
+                    problems.append(f"{where}: {t['text']!r} has lang {t['lang']!r}, not {LANG!r}")
                 ratio = contrast_ratio(tuple(t["fg"]), tuple(t["bg"]))
                 if ratio < MIN_CONTRAST:
                     kind = "code token" if t["inCode"] else "text"
@@ -172,7 +267,31 @@ def test_cards_on_a_phone(browser, anki_sides, viewport, night):
                 problems.append(f"{where}: executable content: {m['scripts']} script(s), {m['handlers']}")
     finally:
         page.close()
-    assert code_blocks, "no code block was measured"
-    if width == 360:
-        assert scrolled, "no code block was wide enough to scroll: the scrolling path went untested"
     assert not problems, f"{len(problems)} problem(s):\n" + "\n".join(problems[:40])
+    assert code_blocks, "no code block was measured"
+    assert tables, "no table was measured"
+    if width == 360:
+        assert scrolling_tables, "no table was wide enough to scroll: the scrolling path went untested"
+
+
+# The table rules qadeck shipped before (cells inherit `overflow-wrap: anywhere`, the table itself
+# scrolls): the layout the issue saw split FP32 into FP3 / 2 and 格式 into 格 / 式.
+OLD_TABLE_CSS = """<style>
+.card .qa-card td, .card .qa-card th { overflow-wrap: anywhere; word-break: normal; }
+.card .qa-card .qa-table { width: auto; overflow: visible; border: 0; }
+.card .qa-card table { display: block; max-width: 100%; overflow-x: auto; }
+</style>"""
+
+
+def test_split_detector_catches_split_words(browser, anki_sides):
+    """The word-split check is real: under the old table rules it finds the broken words."""
+    (html,) = [h for card_id, side, h in anki_sides if card_id == "precision-formats" and side == "answer"]
+    page = _open_page(browser, 360, 740)
+    try:
+        page.set_content(card_page(html, night=False), wait_until="load")
+        assert page.evaluate(f"() => {{ {FIND_SPLIT_WORDS}; return findSplitWords(document); }}") == []
+        page.set_content(card_page(html + OLD_TABLE_CSS, night=False), wait_until="load")
+        split = page.evaluate(f"() => {{ {FIND_SPLIT_WORDS}; return findSplitWords(document); }}")
+    finally:
+        page.close()
+    assert {"FP32", "BF16"} & set(split), split

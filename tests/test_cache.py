@@ -180,11 +180,11 @@ def planted_cache(corpus: Path, cache: Path, secret: bytes) -> None:
     from qadeck.cache import render_context
     from qadeck.loader import load_corpus
     from qadeck.notetype import DEFAULT_TEMPLATES
+    from qadeck.render import render_sources
 
     planted = RenderCache(cache, render_context(DEFAULT_TEMPLATES), secret=secret)
     cards = load_corpus(corpus).cards
-    planted.put_many({planted.key((c.question, c.answer, c.explanation)): ("<script>alert(1)</script>Q", "A", "")
-                      for c in cards})
+    planted.put_many({planted.key(render_sources(c)): ("<script>alert(1)</script>Q", "A", "") for c in cards})
 
 
 @pytest.mark.parametrize("who", ["a corpus author (own key)", "anyone (no key)"])

@@ -187,3 +187,51 @@ def test_shallow_clone_is_reported(checkout, tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(checkout.root)
     assert run_cli("--cards", "cards", "--templates", "templates", "-o", "y.apkg") == 0
     assert "shallow" not in capsys.readouterr().err
+
+
+def note_type_mod(apkg: Path, tmp_path: Path) -> int:
+    import json
+
+    db = tmp_path / "peek-models.anki2"
+    with zipfile.ZipFile(apkg) as z:
+        db.write_bytes(z.read("collection.anki2"))
+    with sqlite3.connect(db) as conn:
+        (models,) = conn.execute("select models from col").fetchone()
+    (model,) = json.loads(models).values()
+    return model["mod"]
+
+
+def test_lang_change_reaches_existing_collection(checkout, tmp_path):
+    """topics.yaml's lang lives in the note type's templates, so changing it re-sends the note type
+    (not the notes), and Anki then shows every card in the new language."""
+    col, _ = fresh_import(tmp_path, build())
+    col.close()
+    edit(checkout.root / "cards/topics.yaml", "lang: zh-Hans", "lang: zh-Hant")
+    changed = checkout.commit("traditional glyphs")
+    assert note_type_mod(build(), tmp_path) == changed
+    col = open_collection(tmp_path / "collection.anki2")
+    try:
+        log = import_apkg(col, Path(OUT))
+        assert (log.new, log.updated) == (0, 0)
+    finally:
+        col.close()
+    col = open_collection(tmp_path / "collection.anki2")  # reopen: the notetype cache is stale after import
+    try:
+        card = notes_by_id(col)["scaling-compute-efficiency"].cards()[0]
+        assert 'lang="zh-Hant"' in card.question() and 'lang="zh-Hant"' in card.answer()
+        assert "zh-Hans" not in card.answer()
+    finally:
+        col.close()
+
+
+def test_note_type_time_follows_lang_not_other_topic_edits(checkout, tmp_path):
+    first = note_type_mod(build(), tmp_path)
+    edit(checkout.root / "cards/topics.yaml", "keywords: [GPU, TPU]", "keywords: [GPU, TPU, NPU]")
+    checkout.commit("keywords only")
+    assert note_type_mod(build(), tmp_path) == first
+    edit(checkout.root / "cards/topics.yaml", "lang: zh-Hans\n", "")
+    removed = checkout.commit("no lang")
+    assert note_type_mod(build(), tmp_path) == removed
+    edit(checkout.root / "cards/topics.yaml", "slug: ai-interview\n", "slug: ai-interview\nlang: ja\n")
+    now = int(time.time())
+    assert note_type_mod(build(), tmp_path) >= now  # not committed yet: "now"

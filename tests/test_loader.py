@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from anki_helpers import fresh_import
 from conftest import run_cli
 
 GOOD_CARD = """  - id: {id}
@@ -141,7 +142,7 @@ def test_tags_matching_nothing(cwd, corpus, capsys):
 def test_unknown_tag_lists_known_ones(cwd, corpus, capsys):
     assert run_cli("--cards", "cards", "--tags", "hardwear") == 2
     err = capsys.readouterr().err
-    assert "unknown tag(s) 'hardwear'" in err
+    assert "unknown tag(s) for --tags: 'hardwear' (did you mean 'hardware'?)" in err
     for known in ("hardware", "training", "security", "compression", "pruning", "quantization", "efficiency"):
         assert known in err
     assert_nothing_written(cwd)
@@ -293,3 +294,43 @@ def test_templates_may_use_ankis_special_fields(cwd, corpus, capsys, tmp_path):
         back.write('<div class="meta">{{Deck}} · {{Tags}} · {{text:Subdeck}}</div>\n')
     assert run_cli("--cards", "cards", "--templates", str(templates), "--html", "preview.html") == 0
     assert "AI 大模型面试题::硬件 Hardware · topic::hardware" in (cwd / "preview.html").read_text(encoding="utf-8")
+
+
+def _set_lang(corpus: Path, line: str) -> None:
+    text = (corpus / "topics.yaml").read_text(encoding="utf-8").replace("lang: zh-Hans\n", line)
+    write(corpus, "topics.yaml", text)
+
+
+@pytest.mark.parametrize("value, message", [
+    ("zh_CN", "'lang: zh_CN' is not a valid BCP 47 language tag (did you mean 'zh-CN'?); e.g. zh-Hans (Simplified Chinese), zh-Hant, ja, en"),
+    ("zh-Hnas", "'lang: zh-Hnas' is not a valid BCP 47 language tag; e.g. zh-Hans (Simplified Chinese), zh-Hant, ja, en"),
+    ("chinese", "'lang: chinese' is not a valid BCP 47 language tag; e.g. zh-Hans (Simplified Chinese), zh-Hant, ja, en"),
+    ("''", "'lang' must be a BCP 47 language tag such as zh-Hans, zh-Hant, ja or en"),
+    ("[zh]", "'lang' must be a BCP 47 language tag such as zh-Hans, zh-Hant, ja or en"),
+])
+def test_bad_lang_is_reported_with_its_line(cwd, corpus, capsys, value, message):
+    _set_lang(corpus, f"lang: {value}\n")
+    write(corpus, "bad.yaml", "cards:\n  - id: bad\n    question: q\n    topics: [training]\n")
+    lines = fails_with(capsys, "--cards", "cards")
+    assert f"error: cards/topics.yaml:3: {message}" in lines
+    assert "error: cards/bad.yaml:2: card 'bad': missing 'answer'" in lines  # reported in the same run
+
+
+def test_lang_is_spelled_canonically_on_the_cards(cwd, corpus, tmp_path):
+    _set_lang(corpus, "lang: ZH-hant\n")
+    out = tmp_path / "d.apkg"
+    assert run_cli("--cards", "cards", "-o", str(out)) == 0
+    col, _ = fresh_import(tmp_path, out)
+    try:
+        card = col.get_card(col.find_cards("")[0])
+        assert '<div class="qa-root" lang="zh-Hant">' in card.question()
+    finally:
+        col.close()
+
+
+def test_missing_lang_is_a_warning_when_cards_are_chinese(cwd, corpus, capsys):
+    _set_lang(corpus, "")
+    assert run_cli("--cards", "cards", "--check") == 0
+    err = capsys.readouterr().err
+    assert ("warning: cards/topics.yaml:1: no 'lang:' given, but the cards contain Chinese characters: phones then "
+            "guess their glyphs (AnkiDroid picks Japanese ones); add e.g. 'lang: zh-Hans' (or zh-Hant, ja)") in err

@@ -66,8 +66,13 @@ def test_the_shipped_corpus_imports_no_numpy_and_starts_no_pool(tmp_path):
     import subprocess
     import sys
 
+    import shutil
+
+    cards = tmp_path / "cards"
+    shutil.copytree(ROOT / "cards", cards)  # a build maintains the ledger: never write into the repository
     script = ("import sys\nfrom qadeck.cli import main\n"
-              f"code = main(['-o', {str(tmp_path / 'deck.apkg')!r}, '--cache-dir', {str(tmp_path / 'cache')!r}])\n"
+              f"code = main(['--cards', {str(cards)!r}, '--templates', {str(ROOT / 'templates')!r}, "
+              f"'-o', {str(tmp_path / 'deck.apkg')!r}, '--cache-dir', {str(tmp_path / 'cache')!r}])\n"
               "print(code, 'numpy' in sys.modules, 'concurrent.futures.process' in sys.modules, 'multiprocessing' in sys.modules)")
     env = {**__import__("os").environ, "XDG_CACHE_HOME": str(tmp_path / "home-cache")}
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout

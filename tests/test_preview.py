@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from anki_helpers import fresh_import, open_collection
+from anki_helpers import fresh_import, import_for_rendering, open_collection
 from conftest import run_cli
 from qadeck.notetype import load_note_type
 from qadeck.preview import TemplateError, field_is_empty, render_template
@@ -162,3 +162,51 @@ def test_page_in_a_browser(browser, corpus: Path, tmp_path: Path):
         assert not errors, errors
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("width", [360, 1000])
+def test_linked_card_is_not_hidden_under_the_header(browser, corpus: Path, tmp_path: Path, width):
+    page_html, _ = build(corpus, tmp_path)
+    assert '<html lang="zh-Hans">' in page_html
+    url = (tmp_path / "preview.html").resolve().as_uri()
+    page = browser.new_page(viewport={"width": width, "height": 640})
+    try:
+        for card_id in ("security-privacy", "scaling-transfer-learning"):
+            page.goto("about:blank")
+            page.goto(f"{url}#card-{card_id}")
+            header = page.eval_on_selector(".pv-header", "e => e.getBoundingClientRect().bottom")
+            top = page.eval_on_selector(f"#card-{card_id}", "e => e.getBoundingClientRect().top")
+            scrolled, at_end = page.evaluate("[scrollY, scrollY + innerHeight >= document.documentElement.scrollHeight - 1]")
+            assert scrolled > 0, "the page did not scroll to the card"
+            assert top >= header, f"{card_id}: card top {top} is under the header (bottom {header})"
+            assert top <= header + 24 or at_end, f"{card_id}: card top {top} far below the header ({header})"
+    finally:
+        page.close()
+
+
+def test_cloze_cards_match_what_anki_renders(corpus: Path, tmp_path: Path):
+    """Each card of a cloze note is its own item: the front with its blank, the back filled in."""
+    import shutil
+
+    from conftest import FIXTURES
+
+    shutil.copy(FIXTURES / "cloze" / "cloze.yaml", corpus / "cloze.yaml")
+    page, apkg = build(corpus, tmp_path)
+    col, _ = import_for_rendering(tmp_path, apkg)
+    try:
+        checked = 0
+        for cid in col.find_cards('"note:qadeck Cloze"'):
+            card = col.get_card(cid)
+            anchor = f'{card.note()["Id"]}-c{card.ord + 1}'
+            article = re.search(rf'<article class="pv-item" id="card-{re.escape(anchor)}".*?</article>', page, re.S)
+            assert article, anchor
+            front, back = STYLE.sub("", card.question()), STYLE.sub("", card.answer())
+            assert "[...]" in front or "[大 O]" in front
+            assert f'<div class="card pv-face">{front}</div>' in article.group(0), f"{anchor} front differs from Anki"
+            assert f'<div class="card pv-face">{back}</div>' in article.group(0), f"{anchor} back differs from Anki"
+            checked += 1
+        assert checked == 6
+        assert page.count('<article class="pv-item"') == len(FIXTURE_IDS) + 6
+        assert f"{len(FIXTURE_IDS) + 6} / {len(FIXTURE_IDS) + 6}" in page
+    finally:
+        col.close()

@@ -231,7 +231,8 @@ def test_printed_near_duplicates_are_capped_with_a_summary(capsys, tmp_path):
     near = [line for line in listed if "near-duplicate question (" in line]
     assert len(near) > 40 and all(line.startswith("warning: ") for line in near)
     assert capped[:20] == near[:20]
-    assert capped[20:] == [f"warning: … and {len(near) - 20} more near-duplicate question(s); "
-                           "`build.py --check --all-duplicates` lists them"]
+    assert capped[20:-1] == [f"warning: … and {len(near) - 20} more near-duplicate question(s); "
+                             "`qadeck --check --all-duplicates` lists them"]
+    assert capped[-1].startswith("lint: ")
     per_card = Counter(line.split("card '")[1].split("'")[0] for line in near)
     assert max(per_card.values()) <= 3  # each card names at most its three closest earlier cards

@@ -1,0 +1,469 @@
+"""Card-quality lint: find cards that break the rules of good flashcards, with ``file:line``.
+
+Each card is analysed on its own text alone (:func:`analyse_card`), so the result is cached by
+content (a :class:`cache.RenderCache` named ``lint``) and a corpus where one card changed analyses
+one card. A hit is kept as (rule or measure, field, line inside the field's text, message or value).
+Everything else is applied after the cache: the thresholds (:func:`judge`), the corpus's and the
+card's ignores, and the line in the card file (so moving a card or changing a threshold re-analyses
+nothing).
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Sequence
+
+from markdown.extensions.fenced_code import FencedBlockPreprocessor
+
+from .errors import Location, Problem, display_path
+from .lint_rules import ERROR, RULES, LintSettings
+from .model import Card, Corpus
+
+# Bump when the same card text can give other findings (the code's own hash is in the key too).
+LINT_VERSION = "1"
+FIELDS = ("question", "answer", "cloze", "explanation")
+PYTHON_LANGS = ("python", "py", "python3", "py3")
+
+# Python-Markdown's own fence pattern: the linter sees exactly the code blocks the card renders.
+FENCE_RE = FencedBlockPreprocessor.FENCED_BLOCK_RE
+
+# Han characters (and kana, hangul) count one each; a run of other letters or digits is one word.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003ffff"
+TOKEN_RE = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
+# Math counts as one word however long its TeX: $$…$$, or $…$ as Pandoc reads it ("$5 and $10" is not math).
+MATH_RE = re.compile(r"\$\$.+?\$\$|(?<![\\$\w])\$(?=[^\s$])(?:[^$\n]|\\\$)*?(?<=[^\s\\])\$(?!\d)", re.S)
+INLINE_CODE_RE = re.compile(r"(`+)(.+?)\1", re.S)
+LINK_RE = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+URL_RE = re.compile(r"<?https?://[^\s>)]+>?")
+TAG_RE = re.compile(r"</?[A-Za-z][^>]*>")
+ITEM_RE = re.compile(r"^( *)([-*+]|\d{1,9}[.)])[ \t]+(\S.*)$")
+_NOT_WORD = re.compile(r"[\W_]+")
+
+YES_NO_ZH = re.compile(r"吗\s*[？?]|是否|是不是|能否|能不能|可否|可不可以|会不会|有没有|要不要|对不对|对吗")
+WH_ZH = re.compile(r"什么|为什么|为何|如何|怎么|怎样|哪|多少|几|谁|何时|何种|何处|还是")
+YES_NO_EN = re.compile(r"^\W*(is|are|was|were|do|does|did|can|could|should|would|will|has|have|had|may|might|must|shall)\b", re.I)
+WH_EN = re.compile(r"\b(what|why|how|which|when|where|who|whom|whose|or)\b", re.I)
+VAGUE = re.compile(
+    r"^\W*(请)?(简单)?(谈谈|谈一谈|说说|说一说|聊聊|聊一聊|讲讲|讲一讲|浅谈|介绍一下)"
+    r"|你(怎么|如何)看|你对.{0,40}?的(理解|看法|认识|见解)"
+    r"|^\W*(please\s+)?(talk about|tell me about|discuss|share your)\b"
+    r"|what do you think|what are your thoughts|your (understanding|thoughts|opinion|view)s? (of|on|about)\b",
+    re.I | re.S)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule hit: ``str()`` is ``file:line: card 'id': QD101 message``."""
+
+    location: Location
+    card_id: str
+    rule: str
+    severity: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: card '{self.card_id}': {self.rule} {self.message}"
+
+    @property
+    def name(self) -> str:
+        return RULES[self.rule].name
+
+    def as_problem(self) -> Problem:
+        return Problem(self.location, f"{self.rule} {self.message}", self.card_id)
+
+    def as_dict(self) -> dict:
+        return {"file": display_path(self.location.path), "line": self.location.line, "card": self.card_id,
+                "rule": self.rule, "name": self.name, "severity": self.severity, "message": self.message}
+
+
+@dataclass
+class LintReport:
+    findings: list[Finding] = field(default_factory=list)  # sorted by file, line, card, rule
+    analysed: int = 0  # cards analysed in this run (the rest came from the cache)
+    cached: int = 0
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity != ERROR]
+
+
+# -- the corpus ------------------------------------------------------------------------------
+
+def lint_corpus(corpus: Corpus, cards: Sequence[Card] | None = None, cache_dir: Path | None = None,
+                jobs: int | None = None) -> LintReport:
+    """Lint ``cards`` (default: the whole corpus); findings are cached under ``cache_dir`` (None: not cached)."""
+    cards = corpus.cards if cards is None else cards
+    settings = corpus.lint
+    sources = [card_sources(card) for card in cards]
+    cache = _cache(cache_dir)
+    keys = [cache.key(s) for s in sources] if cache is not None else list(sources)
+    found = cache.get_many(dict.fromkeys(keys)) if cache is not None else {}
+    todo = {key: source for key, source in zip(keys, sources) if key not in found}
+    fresh = dict(zip(todo, _analyse_many(list(todo.values()), jobs)))
+    if cache is not None and fresh:
+        cache.put_many({key: (json.dumps(hits, ensure_ascii=False),) for key, hits in fresh.items()})
+    report = LintReport(analysed=len(todo), cached=len(cards) - sum(1 for k in keys if k in todo))
+    lines = _FileLines()
+    for card, key in zip(cards, keys):
+        hits = fresh[key] if key in fresh else json.loads(found[key][0])
+        report.findings += _card_findings(card, hits, settings, lines)
+    report.findings.sort(key=lambda f: (str(f.location.path), f.location.line or 0, f.card_id, f.rule, f.message))
+    return report
+
+
+def card_sources(card: Card) -> tuple[str, ...]:
+    """Everything :func:`analyse_card` looks at."""
+    return (card.question, card.answer, card.cloze, card.explanation, card.recall)
+
+
+def _cache(cache_dir: Path | None):
+    if cache_dir is None:
+        return None
+    import pyflakes
+
+    from .cache import RenderCache
+
+    context = json.dumps({"version": LINT_VERSION, "pyflakes": pyflakes.__version__,
+                          "code": hashlib.blake2b(Path(__file__).read_bytes()).hexdigest()}, sort_keys=True)
+    return RenderCache(Path(cache_dir), context.encode(), arity=1, kind="lint")
+
+
+def _analyse_many(sources: list[tuple[str, ...]], jobs: int | None) -> list[list]:
+    from .parallel import CHUNK_MAX, _context, _worker_init, plan_jobs
+
+    jobs = plan_jobs(len(sources), jobs)
+    if jobs > 1:
+        try:
+            from concurrent.futures import ProcessPoolExecutor
+
+            size = max(8, min(CHUNK_MAX * 4, -(-len(sources) // (jobs * 8))))
+            chunks = [sources[i:i + size] for i in range(0, len(sources), size)]
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_worker_init) as pool:
+                return [hits for chunk in pool.map(_analyse_chunk, chunks) for hits in chunk]
+        except (ImportError, OSError, RuntimeError):  # no worker processes here: analyse in this one
+            pass
+    return _analyse_chunk(sources)
+
+
+def _analyse_chunk(chunk: Sequence[tuple[str, ...]]) -> list[list]:
+    return [analyse_card(*sources) for sources in chunk]
+
+
+def _card_findings(card: Card, hits: list, settings: LintSettings, lines: "_FileLines") -> list[Finding]:
+    """Analysed hits -> findings in the card file, after the thresholds and the corpus's and the card's ignores."""
+    hits = judge(hits, settings)
+    fired = {rule for rule, *_ in hits}
+    silenced = set(settings.ignore) | set(card.lint.ignore)
+    out = []
+    for rule, field_name, index, message in hits:
+        if rule not in silenced:
+            text = getattr(card, field_name)
+            out.append(Finding(Location(card.location.path, lines.line(card, field_name, index, text)),
+                               card.id, rule, RULES[rule].severity, message))
+    if card.lint.ignore:
+        where = Location(card.location.path, card.line_of("lint"))
+        if not card.lint.reason and "QD501" not in settings.ignore:
+            out.append(Finding(where, card.id, "QD501", RULES["QD501"].severity,
+                               'ignores lint rules without a reason: add reason: "why this card is fine"'))
+        unused = [code for code in card.lint.ignore if code not in fired and code not in settings.ignore]
+        if unused and "QD502" not in settings.ignore:
+            out.append(Finding(where, card.id, "QD502", RULES["QD502"].severity,
+                               f"ignores {', '.join(unused)}, which no longer fire{'s' if len(unused) == 1 else ''} here: remove "
+                               f"{'it' if len(unused) == 1 else 'them'} from lint: ignore"))
+    return out
+
+
+class _FileLines:
+    """Maps a line inside a field's text to its line in the card file (files read once, when needed)."""
+
+    def __init__(self) -> None:
+        self._files: dict[Path, list[str]] = {}
+
+    def line(self, card: Card, field_name: str, index: int, text: str) -> int:
+        key_line = card.line_of(field_name) or card.location.line or 1
+        path = Path(card.location.path)
+        if path not in self._files:
+            try:
+                self._files[path] = path.read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                self._files[path] = []
+        lines = self._files[path]
+        if not 0 < key_line <= len(lines):
+            return key_line
+        after = re.match(r"\s*(?:-\s+)?[\w\"']+\s*:\s*(.*)$", lines[key_line - 1])
+        rest = after.group(1) if after else ""
+        if rest.startswith("|"):  # literal block: text line i is file line key+1+i
+            return key_line + 1 + index
+        if index == 0 and rest and not rest.startswith(">"):
+            return key_line
+        # Folded or multi-line flow scalars join lines: find the text line's start in the file.
+        wanted = text.splitlines()[index].strip()[:24] if index < len(text.splitlines()) else ""
+        if wanted:
+            for number in range(key_line, min(len(lines), key_line + 4 * (index + 1) + 50) + 1):
+                if wanted in lines[number - 1]:
+                    return number
+        return key_line
+
+
+# -- one card ----------------------------------------------------------------------------------
+
+def analyse_card(question: str, answer: str, cloze: str, explanation: str, recall: str) -> list[list]:
+    """What one card's text shows: ``[rule or measure, field, line inside that field, message or value]``.
+
+    Rules without a threshold come with their message; the thresholded ones come as measures
+    (``size``, ``list``, ``repeat``) that :func:`judge` compares with the settings. So the result
+    depends on the text alone (no files, settings or ignores) and is cached by it: changing a
+    threshold re-analyses nothing.
+    """
+    hits: list[list] = []
+    texts = {"question": question, "answer": answer, "cloze": cloze, "explanation": explanation}
+    deletions: list[str] = []
+    plain: dict[str, str] = {}
+    for name, text in texts.items():
+        if text:
+            plain[name] = strip_cloze(text, deletions if name == "cloze" else None)
+    prose = {name: without_code(text) for name, text in plain.items()}
+    for name, text in plain.items():
+        hits += _code_hits(name, text)
+
+    back = "cloze" if cloze else "answer"
+    hits.append(["size", back, 0, measure(prose.get(back, ""))])
+    answer_lists = markdown_lists(prose.get("answer", ""))
+    if not cloze and recall != "list":
+        hits += [["list", "answer", first, len(items)] for first, items, _indent in answer_lists if len(items) > 1]
+
+    asked = question_text(prose.get("question", ""))
+    if YES_NO_ZH.search(asked) and not WH_ZH.search(asked) or YES_NO_EN.search(asked) and not WH_EN.search(asked):
+        hits.append(["QD201", "question", 0, "a yes/no question: ask for the fact itself (what, why, how, which)"])
+    if VAGUE.search(asked):
+        hits.append(["QD202", "question", 0, "a vague question: ask for one specific thing the answer states"])
+
+    hits += _answer_in_question(asked, prose, deletions, answer_lists, cloze, recall)
+    if "explanation" in prose:
+        ratio = overlap(prose["explanation"], prose.get(back, ""), asked)
+        if ratio is not None:
+            hits.append(["repeat", "explanation", 0, ratio])
+    return hits
+
+
+def judge(hits: list[list], settings: LintSettings) -> list[list]:
+    """Analysed hits -> rule hits ``[rule, field, line, message]``: measures compared with the thresholds."""
+    out = []
+    for kind, name, index, value in hits:
+        if kind == "size" and value > settings.too_long_answer:
+            out.append(["QD102", name, index, f"{name} prose is {value} Han characters/words (more than "
+                                              f"{settings.too_long_answer}): split it into smaller cards"])
+        elif kind == "size" and value > settings.long_answer:
+            out.append(["QD101", name, index, f"{name} prose is {value} Han characters/words (more than "
+                                              f"{settings.long_answer}): keep one idea per card"])
+        elif kind == "list" and value >= settings.list_items:
+            out.append(["QD103", name, index, f"a list of {value} items: make the card 'recall: list' or a cloze, or split it"])
+        elif kind == "repeat" and value >= settings.repeat_ratio:
+            out.append(["QD302", name, index, f"the explanation mostly repeats the answer ({value:.0%} of it is there): "
+                                              "say what the answer does not, or drop it"])
+        elif kind in RULES:
+            out.append([kind, name, index, value])
+    return out
+
+
+def strip_cloze(text: str, deletions: list[str] | None = None) -> str:
+    """``{{c1::x::hint}}`` -> ``x``, read as the build reads markers (code inside a deletion may hold
+    ``}}`` and ``::``); each deletion's text goes to ``deletions``."""
+    if "{{c" not in text:
+        return text
+    from .cloze import scan
+
+    found, _problems = scan(text)  # bad markers are the build's errors, reported there
+    parts, pos = [], 0
+    for d in sorted(found, key=lambda d: d.start):
+        if d.start < pos:  # inside a deletion already kept
+            continue
+        inner = strip_cloze(text[d.text_start:d.text_end])  # Anki nests deletions
+        if deletions is not None:
+            deletions.append(inner)
+        parts += [text[pos:d.start], inner]
+        pos = d.end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+def without_code(text: str) -> str:
+    """The text with fenced code blocks blanked (their lines kept, so line numbers still hold)."""
+    return FENCE_RE.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+
+
+def _code_hits(name: str, text: str) -> list[list]:
+    hits: list[list] = []
+    for match in FENCE_RE.finditer(text):
+        fence = text.count("\n", 0, match.start())
+        lang = (match.group("lang") or "").lower()
+        if not lang and not match.group("attrs"):
+            hits.append(["QD401", name, fence, "a code block without a language: write ```python (or text, bash, …) "
+                                               "so it is highlighted and checked"])
+        elif lang in PYTHON_LANGS:
+            hits += [[rule, name, fence + offset, message] for rule, offset, message in python_hits(match.group("code"))]
+    return hits
+
+
+def python_hits(code: str) -> list[tuple[str, int, str]]:
+    """(rule, line inside the block (1 = first code line), message) for one Python block."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError as exc:
+        line = exc.lineno or 1
+        return [("QD402", line, f"Python code does not parse: {exc.msg} (line {line} of the block); fix it, "
+                                "or mark the block with the language it is in")]
+    except (ValueError, RecursionError, MemoryError) as exc:
+        return [("QD402", 0, f"Python code does not parse: {exc}")]
+    from pyflakes import messages
+    from pyflakes.checker import Checker
+
+    hits, seen = [], set()
+    for message in sorted(Checker(tree).messages, key=lambda m: (m.lineno, m.col)):
+        if isinstance(message, messages.UndefinedName):
+            rule, text = "QD403", f"undefined name '{message.message_args[0]}' in the Python code: define or import it"
+        elif isinstance(message, messages.UnusedImport):
+            rule, text = "QD404", f"'{message.message_args[0]}' is imported but unused in the Python code"
+        else:
+            continue
+        if (rule, text) not in seen:  # one hit per name and block
+            seen.add((rule, text))
+            hits.append((rule, message.lineno, text))
+    return hits
+
+
+def measure(prose: str) -> int:
+    """How long prose reads: each Han character (or kana, hangul) counts one, each Latin word one.
+
+    Silent reading takes about as long per Han character as per English word, so both languages
+    meet the same threshold. Math and inline code count as one word each, link targets not at all.
+    """
+    text = MATH_RE.sub(" m ", prose)
+    text = INLINE_CODE_RE.sub(" c ", text)
+    text = LINK_RE.sub(r" \1 ", text)
+    text = URL_RE.sub(" u ", text)
+    text = TAG_RE.sub(" ", text)
+    return len(TOKEN_RE.findall(text))
+
+
+def question_text(prose: str) -> str:
+    """The question as words: inline markup gone, inline code and math kept as text."""
+    text = LINK_RE.sub(r"\1", prose)
+    text = TAG_RE.sub(" ", text)
+    return re.sub(r"[*_`#>]+", "", text).strip()
+
+
+def normalise(text: str) -> str:
+    """Lower-case letters, digits and Han characters only: what 'the same words' compares."""
+    return _NOT_WORD.sub("", TAG_RE.sub("", LINK_RE.sub(r"\1", text))).lower()
+
+
+def markdown_lists(prose: str) -> list[tuple[int, list[tuple[int, str]], int]]:
+    """The Markdown lists of a text: (line of the first item, [(line, item text)], indent), nested ones apart.
+
+    A list goes on across blank lines and indented lines; a line back at the margin after a blank
+    ends it, as in Markdown. A change between ordered and bullet items starts a new list (sane_lists).
+    """
+    done: list = []
+    stack: list[list] = []  # open lists: [indent, ordered, first line, items]
+    blank = False
+    for number, raw in enumerate(prose.split("\n")):
+        line = raw.expandtabs(4)
+        if not line.strip():
+            blank = True
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        item = ITEM_RE.match(line)
+        if item:
+            ordered = item.group(2)[0].isdigit()
+            while stack and stack[-1][0] > indent + 1:
+                done.append(stack.pop())
+            if stack and abs(stack[-1][0] - indent) <= 1 and stack[-1][1] != ordered:
+                done.append(stack.pop())
+            if stack and abs(stack[-1][0] - indent) <= 1:
+                stack[-1][3].append((number, item.group(3)))
+            else:
+                stack.append([indent, ordered, number, [(number, item.group(3))]])
+        elif stack and blank and indent <= stack[0][0]:
+            done.extend(reversed(stack))  # back at the margin after a blank line: the list is over
+            stack = []
+        blank = False
+    done.extend(reversed(stack))
+    return sorted(((first, items, indent) for indent, _ordered, first, items in done), key=lambda entry: entry[0])
+
+
+def _answer_in_question(asked: str, prose: dict, deletions: list[str], answer_lists: list, cloze: str,
+                        recall: str) -> list[list]:
+    question = normalise(asked)
+    if not question:
+        return []
+    if cloze:
+        what, parts = "a deletion", deletions
+    elif recall == "list":
+        margin = min((indent for _first, _items, indent in answer_lists), default=0)
+        what = "a recalled item"
+        parts = [text for _first, items, indent in answer_lists if indent == margin for _line, text in items]
+    else:
+        what, parts = "the answer", [prose.get("answer", "")]
+    hits = []
+    for text in parts:
+        norm = normalise(text)
+        if len(norm) >= 2 and norm in question:
+            shown = text.strip() if len(text.strip()) <= 40 else text.strip()[:39] + "…"
+            hits.append(["QD301", "question", 0, f"the question gives away {what} ('{shown}'): reword the question"])
+    return hits
+
+
+def overlap(explanation: str, answer: str, question: str = "") -> float | None:
+    """The share of the explanation's character pairs that occur in the answer (None: too short to tell).
+
+    Pairs the question has too do not count: an answer and an explanation that both restate the
+    question do not repeat each other for that.
+    """
+    pairs = _pairs(explanation) - _pairs(question)
+    if len(pairs) < 4:
+        return None
+    return len(pairs & _pairs(answer)) / len(pairs)
+
+
+def _pairs(text: str) -> set[str]:
+    norm = normalise(text)
+    return {norm[i:i + 2] for i in range(len(norm) - 1)}
+
+
+# -- entry point and output ----------------------------------------------------------------------
+
+def lint_directory(cards_dir: Path, cache_dir: Path | None = None, jobs: int | None = None) -> LintReport:
+    """Lint a corpus directory. Input errors (the loader's, and lint errors of the valid cards)
+    raise one InputError together, as a build would."""
+    from .errors import InputError
+    from .loader import read_corpus
+
+    corpus, problems = read_corpus(cards_dir)
+    report = lint_corpus(corpus, cache_dir=cache_dir, jobs=jobs) if corpus.cards else LintReport()
+    if problems:
+        raise InputError(problems + [finding.as_problem() for finding in report.errors])
+    return report
+
+
+def format_text(report: LintReport) -> str:
+    return "".join(f"{finding}\n" for finding in report.findings)
+
+
+def format_json(report: LintReport) -> str:
+    return json.dumps([finding.as_dict() for finding in report.findings], ensure_ascii=False, indent=2) + "\n"
+
+
+def summary(report: LintReport) -> str:
+    errors, warnings = len(report.errors), len(report.warnings)
+    if not errors and not warnings:
+        return "lint: no problems found"
+    return f"lint: {warnings} warning(s), {errors} error(s)"

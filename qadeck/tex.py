@@ -1,0 +1,191 @@
+"""Math: ``$…$`` / ``$$…$$`` -> Anki's MathJax delimiters, and TeX that must never reach MathJax.
+
+Anki's MathJax (3.x, no ``safe`` extension; its config loads ``autoload``, ``require`` and
+``newcommand``) turns ``\\href{javascript:…}{x}`` into a live link and ``\\class``/``\\style``/
+``\\cssId``/``\\data``/``\\unicode`` into markup or CSS. So every field's text is checked with an
+allow-list: a TeX command (``\\`` + letters) that is not on :data:`ALLOWED` loses its backslash's
+power -- the backslash becomes U+2216 (∖), which reads the same and which MathJax shows as a symbol.
+
+Where that applies: all prose text, whatever the delimiters (MathJax joins text across ``<br>``,
+and Anki strips tags inside ``\\(…\\)`` of cloze fields before MathJax sees them, so a command can
+also be glued together from pieces; the check reads the text with tags removed). Code (``<code>``,
+``<pre>``) is left exactly as written, since MathJax skips it -- except inside ``\\(…\\)``/``\\[…\\]``
+regions of that tag-less text, where Anki's cloze filter would hand it to MathJax.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from html.parser import HTMLParser
+
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.util import STX
+
+from .htmltree import escape_text
+
+# --- Markdown: $…$ and $$…$$ -------------------------------------------------------------------
+
+# Display: $$…$$ (may span lines of one paragraph). Inline: $…$ where the opening $ is followed and
+# the closing $ preceded by a non-space, and the closing $ is not followed by a digit (pandoc's
+# rule), so "$5 and $10" stays text. A backslash before a $ makes it a plain dollar.
+MATH_RE = (r"(?<![\\$])\$\$(?!\$)(?P<display>.+?)(?<!\\)\$\$"
+           r"|(?<![\\$])\$(?![\s$])(?P<inline>(?:\\.|[^\\$])+?)(?<![\s\\])\$(?![$\d])"
+           # Anki's own delimiters written directly stay math (Markdown would drop their backslashes).
+           r"|(?<!\\)\\\[(?P<display2>.+?)(?<!\\)\\\]|(?<!\\)\\\((?P<inline2>.+?)(?<!\\)\\\)")
+
+
+class _MathProcessor(InlineProcessor):
+    def handleMatch(self, m, data):  # noqa: N802 (Markdown's API)
+        # A plain string is stashed by Markdown as text: no emphasis inside, escaped on output.
+        if STX in m.group(0):
+            return None, None, None  # a code span inside: the code wins, so this is no math
+        display = m.group("display") if m.group("display") is not None else m.group("display2")
+        if display is not None:
+            return f"\\[{display}\\]", m.start(0), m.end(0)
+        inline = m.group("inline") if m.group("inline") is not None else m.group("inline2")
+        return f"\\({inline}\\)", m.start(0), m.end(0)
+
+
+class MathExtension(Extension):
+    def extendMarkdown(self, md):  # noqa: N802
+        # After code spans (190), before escapes (180): TeX's own backslashes stay as written.
+        md.inlinePatterns.register(_MathProcessor(MATH_RE, md), "qadeck-math", 185)
+        if "$" not in md.ESCAPED_CHARS:
+            md.ESCAPED_CHARS.append("$")  # "\$" writes a dollar sign
+
+
+# --- The allow-list -------------------------------------------------------------------------
+
+ALLOWED = frozenset("""
+alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa varkappa lambda mu nu xi
+omicron pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega
+Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega
+varGamma varDelta varTheta varLambda varXi varPi varSigma varUpsilon varPhi varPsi varOmega
+frac dfrac tfrac cfrac binom dbinom tbinom sqrt root of over choose atop
+left right middle big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr Biggl Biggr
+sum prod coprod int iint iiint oint bigcup bigcap bigsqcup bigoplus bigotimes bigodot biguplus bigvee bigwedge
+lim limsup liminf max min sup inf arg det dim exp gcd deg hom ker Pr log ln lg
+sin cos tan cot sec csc arcsin arccos arctan sinh cosh tanh coth
+operatorname mathop mathbin mathrel mathord mathopen mathclose mathpunct mathinner limits nolimits
+displaystyle textstyle scriptstyle scriptscriptstyle
+mathrm mathbf mathit mathsf mathtt mathcal mathbb mathfrak mathscr mathnormal boldsymbol
+text textrm textbf textit textsf texttt textup textnormal mbox
+hat widehat bar overline underline vec tilde widetilde dot ddot dddot breve check acute grave mathring
+overrightarrow overleftarrow overleftrightarrow underrightarrow underleftarrow
+overbrace underbrace overset underset stackrel xrightarrow xleftarrow boxed cancel bcancel xcancel
+quad qquad enspace thinspace negthinspace hspace kern mkern mskip phantom hphantom vphantom smash
+pm mp times div cdot ast star circ bullet oplus ominus otimes oslash odot dagger ddagger amalg
+cup cap sqcup sqcap uplus wedge vee land lor lnot neg setminus smallsetminus wr diamond triangleleft triangleright
+le leq ge geq ne neq lt gt leqslant geqslant ll gg lll ggg approx approxeq sim simeq cong equiv propto
+prec succ preceq succeq perp parallel nparallel mid nmid asymp doteq models vdash dashv
+in notin ni subset subseteq subsetneq supset supseteq supsetneq sqsubseteq sqsupseteq not
+to gets rightarrow leftarrow Rightarrow Leftarrow leftrightarrow Leftrightarrow longrightarrow longleftarrow
+Longrightarrow Longleftarrow longleftrightarrow Longleftrightarrow mapsto longmapsto implies impliedby iff
+uparrow downarrow Uparrow Downarrow updownarrow nearrow searrow swarrow nwarrow hookrightarrow hookleftarrow
+rightharpoonup rightleftharpoons leadsto
+forall exists nexists emptyset varnothing infty partial nabla prime backprime hbar hslash ell wp Re Im aleph beth
+angle measuredangle triangle square blacksquare top bot checkmark therefore because
+dots ldots cdots vdots ddots dotsc dotsb dotsm
+langle rangle lceil rceil lfloor rfloor lvert rvert lVert rVert vert Vert backslash lbrace rbrace lbrack rbrack
+begin end cr hline hdashline substack displaylines tag notag nonumber
+matrix pmatrix bmatrix Bmatrix vmatrix Vmatrix smallmatrix cases
+mod bmod pmod pod
+intercal colon cdotp triangleq coloneqq eqqcolon leqq geqq lesssim gtrsim nsim ncong nleq ngeq nless ngtr
+imath jmath surd flat sharp natural
+ce pu
+""".split())
+
+_NAME = re.compile(r"\\([A-Za-z]+)")
+_MATH_REGION = re.compile(r"\\[(\[].*?\\[)\]]", re.S)
+NEUTRAL_BACKSLASH = "\u2216"  # SET MINUS: looks like "\", means nothing to TeX
+
+
+def neutralise_text(text: str) -> str:
+    """Plain text with every non-allowed TeX command's backslash replaced (see module doc)."""
+    if "\\" not in text:
+        return text
+    return _NAME.sub(lambda m: m.group(0) if m.group(1) in ALLOWED else NEUTRAL_BACKSLASH + m.group(1), text)
+
+
+class _Pieces(HTMLParser):
+    """Splits sanitised HTML into tags (kept as written) and text (unescaped, with its code flag)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.pieces: list[tuple[str, str, bool]] = []  # ("tag"|"text", value, in_code)
+        self.code_depth = 0
+        self.changed = False  # an attribute had to be cleaned
+
+    def _tag(self, text: str) -> None:
+        # Anki finds "\\(" with a regex over the raw HTML, attributes included: keep them free of "\\".
+        if "\\" in text:
+            text, self.changed = text.replace("\\", "%5C"), True
+        self.pieces.append(("tag", text, False))
+
+    def handle_starttag(self, tag, attrs):
+        self._tag(self.get_starttag_text())
+        if tag in ("code", "pre"):
+            self.code_depth += 1
+
+    def handle_startendtag(self, tag, attrs):
+        self._tag(self.get_starttag_text())
+
+    def handle_endtag(self, tag):
+        self.pieces.append(("tag", f"</{tag}>", False))
+        if tag in ("code", "pre") and self.code_depth:
+            self.code_depth -= 1
+
+    def handle_data(self, data):
+        self.pieces.append(("text", data, self.code_depth > 0))
+
+
+def guard(html: str, transparent: str = "") -> str:
+    """Sanitised HTML with every TeX command that is not allow-listed neutralised (see module doc).
+
+    ``transparent``: a regex of text (cloze placeholders) that Anki removes before MathJax runs,
+    so it must not separate the letters of a command name.
+    """
+    if "\\" not in html:
+        return html
+    parser = _Pieces()
+    parser.feed(html)
+    parser.close()
+    pieces = parser.pieces
+    skip = re.compile(transparent) if transparent else None
+    # The text as Anki's cloze filter and MathJax may read it: tags and placeholders removed.
+    parts, starts, maps, total = [], [], {}, 0
+    for i, (kind, value, _code) in enumerate(pieces):
+        if kind != "text":
+            continue
+        if skip is not None and skip.search(value):
+            spans = [m.span() for m in skip.finditer(value)]
+            kept = [k for k in range(len(value)) if not any(a <= k < b for a, b in spans)]
+            maps[i] = kept
+            value = "".join(value[k] for k in kept)
+        starts.append((total, i))
+        parts.append(value)
+        total += len(value)
+    flat = "".join(parts)
+    math = [(m.start(), m.end()) for m in _MATH_REGION.finditer(flat)]
+    changes: dict[int, set[int]] = {}
+    for m in _NAME.finditer(flat):
+        if m.group(1) in ALLOWED:
+            continue
+        at = m.start()
+        offset, piece = starts[bisect.bisect_right(starts, (at, len(pieces))) - 1]
+        if pieces[piece][2] and not any(a <= at < b for a, b in math):
+            continue  # code outside math: MathJax skips it, and code stays as written
+        k = at - offset
+        changes.setdefault(piece, set()).add(maps[piece][k] if piece in maps else k)
+    if not changes and not parser.changed:
+        return html
+    out = []
+    for i, (kind, value, _code) in enumerate(pieces):
+        if kind == "tag":
+            out.append(value)
+            continue
+        if i in changes:
+            value = "".join(NEUTRAL_BACKSLASH if k in changes[i] else c for k, c in enumerate(value))
+        out.append(escape_text(value))
+    return "".join(out)
