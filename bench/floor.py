@@ -25,11 +25,14 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 FIELDS = ["Question", "Answer", "Explanation", "Source", "Topics", "Id"]
 
 
+NOT_CARDS = {"topics.yaml", "ledger.yaml"}  # ledger.yaml: written by qadeck's build, not part of the input
+
+
 def parse(corpus: Path) -> list[dict]:
     cards = []
     for path in sorted(corpus.glob("*.yaml")):
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
-        if path.name != "topics.yaml":
+        if path.name not in NOT_CARDS:
             cards.extend(data["cards"])
     return cards
 

@@ -187,7 +187,7 @@ def _stopwatch(timings: dict[str, float]) -> Callable[[str], None]:
 
 
 def _cache(options: BuildOptions, clock: Clock):
-    """The build cache (rendered fields, near-duplicate pairs), or None."""
+    """The build cache (rendered fields, parsed card files, near-duplicate pairs), or None."""
     if options.cache_dir is None:
         return None
     from .cache import RenderCache, render_context
