@@ -108,7 +108,7 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
                   f"{corpus.slug}.apkg")
     # Rendering starts here (in worker processes when it is big enough), so the checks and the
     # history walk below run alongside it; "render" times the cache look-up and the wait after them.
-    ledger = update_ledger(ledger, corpus, clock.now)
+    shipped_before, ledger = ledger, update_ledger(ledger, corpus, clock.now)
     retired = retired_for(ledger, corpus, cards, options.tags)
     pending = None if options.check_only else start_render(
         corpus, [*cards, *(r.card for r in retired)], cache=cache, jobs=options.jobs,
@@ -155,8 +155,9 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
     result.plan = plan
     outputs = [(output, lambda tmp: write_apkg(plan, tmp))]
     ledger_path = Path(options.cards_dir) / LEDGER_FILE
-    text = ledger_text(ledger)
-    if options.write_ledger and ledger.shipped and (not ledger_path.is_file() or ledger_path.read_text(encoding="utf-8") != text):
+    # Rewritten only when what it records changed: an unchanged ledger costs no text and no write.
+    if options.write_ledger and ledger.shipped and (ledger != shipped_before or not ledger_path.is_file()):
+        text = ledger_text(ledger)
         outputs.append((ledger_path, lambda tmp: tmp.write_text(text, encoding="utf-8")))
         result.ledger = ledger_path
     if options.html is not None:

@@ -130,10 +130,10 @@ def test_uncommitted_removal_is_retired_now_and_the_ledger_is_not_rewritten_when
 
 def test_damaged_ledger_is_an_input_error(checkout, capsys):
     build()
-    (checkout.root / "cards/ledger.yaml").write_text("shipped: {a: [nonsense]}\nretired: [{id: x}]\n", encoding="utf-8")
+    (checkout.root / "cards/ledger.yaml").write_text("shipped: {nonsense: [a]}\nretired: [{id: x}]\n", encoding="utf-8")
     assert run_cli("--cards", "cards", "--templates", "templates", "--check") == 2
     err = capsys.readouterr().err
-    assert "cards/ledger.yaml:1: ledger entry 'a' must list kinds from: qa, cloze" in err
+    assert "cards/ledger.yaml:1: ledger entry 'nonsense' must be one of qa, cloze with a list of card ids" in err
     assert "cards/ledger.yaml:2: retired entry #1 is damaged" in err
     assert "Traceback" not in err
 
