@@ -336,6 +336,25 @@ class ParsedFiles:
             self._fresh[key] = pickle.dumps(cards, protocol=pickle.HIGHEST_PROTOCOL)
         return cards
 
+    def ledger(self, path: Path, raw: bytes, parse):
+        """The retirement ledger read from ``raw`` (the bytes of ``path``): ``parse()`` gives
+        (ledger, problems); only a ledger without problems is stored."""
+        from . import ledger
+
+        key = self._store.key(("ledger", str(path), Path(ledger.__file__).read_bytes(), raw))
+        blob = self._store.get_many([key]).get(key)
+        if blob is not None:
+            try:
+                found = pickle.loads(blob)
+            except Exception:  # written by this qadeck, yet unreadable (say, a class changed shape)
+                found = None
+            if type(found) is ledger.Ledger:
+                return found, []
+        found, problems = parse()
+        if not problems:
+            self._fresh[key] = pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
+        return found, problems
+
     def save(self) -> None:
         """Store the files parsed in this build (errors are recorded in :attr:`stats`)."""
         if self._fresh:

@@ -81,7 +81,7 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
 
         parsed = ParsedFiles(cache)
     corpus, problems = read_corpus(options.cards_dir, parsed)
-    ledger, found = read_ledger(options.cards_dir)
+    ledger, found = read_ledger(options.cards_dir, parsed)
     problems += found
     note_types = {}
     try:
