@@ -481,6 +481,23 @@ def similar_pairs(questions: Sequence[str], cache: RenderCache | None, distinct:
     stored = store.get(key, valid)
     if stored is not None:
         return [similarity.Pair(*v) for v in stored]
-    pairs = search()
+    # The search state of the last search (any question set): after a few edited questions, only
+    # the questions they can affect are searched again.
+    state_key = hashlib.blake2b(code + b"\0search state", digest_size=20).digest()
+    base = store.get(state_key, _valid_search_state)
+    memo = base if base is not None else {}
+    pairs = similarity.similar_pairs(questions, top=similarity.NEIGHBOURS, distinct=distinct, memo=memo)
     store.put(key, [(p.first, p.second, float(p.score), bool(p.exact)) for p in pairs])
+    store.put(state_key, memo)
     return pairs
+
+
+def _valid_search_state(value) -> bool:
+    """The shape similarity.similar_pairs gives its ``memo``: state, cores, near (earlier, later, score)."""
+    if not (type(value) is dict and set(value) == {"state", "cores", "near"}):
+        return False
+    cores, near = value["cores"], value["near"]
+    count = len(cores) if type(cores) is list else 0
+    return (type(cores) is list and all(type(c) is str for c in cores) and type(near) is list
+            and all(type(v) is tuple and len(v) == 3 and type(v[0]) is int and type(v[1]) is int
+                    and 0 <= v[0] < v[1] < count and type(v[2]) is float for v in near))
