@@ -106,6 +106,8 @@ def read_yaml(path: Path, raw: bytes | None = None) -> tuple[object, list[Proble
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         what = " ".join(part for part in (exc.context, exc.problem) if part)
+        if "nesting depth" in what:  # PyYAML >= 6.0.4 stops deep nesting itself, before our event scan
+            return None, [Problem(Location(path, line), _TOO_DEEP)]
         return None, [Problem(Location(path, line), f"YAML syntax error: {shorten(what, 200)}")]
     except yaml.YAMLError as exc:
         return None, [Problem(Location(path), f"YAML error: {shorten(str(exc), 200)}")]
