@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import shlex
 import signal
@@ -208,8 +209,17 @@ def _options(args: argparse.Namespace, **changes) -> BuildOptions:
 
 
 def _run_build(args: argparse.Namespace, options: BuildOptions, show_output: bool = True) -> BuildResult:
-    with _ProgressBar() as progress:
-        result = build(options, Clock.from_environment(), progress)
+    # A one-shot build keeps nearly all it allocates until it ends, so the cycle collector's repeated
+    # passes over 10,000 cards' objects free little and cost ~0.1 s of a warm rebuild (measured: +6 MB
+    # peak without them). Paused for the build only; render workers turn it back on.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with _ProgressBar() as progress:
+            result = build(options, Clock.from_environment(), progress)
+    finally:
+        if collecting:
+            gc.enable()
     if args.verbose:
         print(_timing_line(result), file=sys.stderr)
     for warning in result.warnings:
