@@ -7,7 +7,6 @@ inherit the imported libraries instead of importing them again).
 """
 from __future__ import annotations
 
-import gc
 import os
 import signal
 import sys
@@ -102,7 +101,6 @@ def _render_serial(sources: Sequence[Sources], progress: Progress | None) -> lis
 
 def _worker_init(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: it cancels the rest
-    gc.enable()  # forked from a build that paused the cycle collector (cli); a worker's garbage is its own
     _die_with(parent)
 
 

@@ -138,14 +138,3 @@ def test_render_workers_die_with_a_killed_build(tmp_path):
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
         build.stdout.close()
-
-
-def test_a_build_pauses_the_cycle_collector_only_while_it_runs(capsys, corpus, tmp_path):
-    import gc
-
-    assert gc.isenabled()
-    assert run_cli("--cards", str(corpus), "-o", str(tmp_path / "a.apkg"), "--no-cache", "--jobs", "2") == 0
-    assert gc.isenabled()  # back on for whatever the process does next (serve, tests)
-    (corpus / "broken.yaml").write_text("cards: [", encoding="utf-8")
-    assert run_cli("--cards", str(corpus), "-o", str(tmp_path / "b.apkg")) == 2
-    assert gc.isenabled()  # also after a failed build
