@@ -10,8 +10,10 @@ nothing).
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,8 +77,9 @@ class Finding:
     def as_problem(self) -> Problem:
         return Problem(self.location, f"{self.rule} {self.message}", self.card_id)
 
-    def as_dict(self) -> dict:
-        return {"file": display_path(self.location.path), "line": self.location.line, "card": self.card_id,
+    def as_dict(self, shown_path: str | None = None) -> dict:
+        shown = display_path(self.location.path) if shown_path is None else shown_path
+        return {"file": shown, "line": self.location.line, "card": self.card_id,
                 "rule": self.rule, "name": self.name, "severity": self.severity, "message": self.message}
 
 
@@ -146,7 +149,8 @@ def _analyse_many(sources: list[tuple[str, ...]], jobs: int | None) -> list[list
 
             size = max(8, min(CHUNK_MAX * 4, -(-len(sources) // (jobs * 8))))
             chunks = [sources[i:i + size] for i in range(0, len(sources), size)]
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_worker_init) as pool:
+            with ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_worker_init,
+                                     initargs=(os.getpid(),)) as pool:
                 return [hits for chunk in pool.map(_analyse_chunk, chunks) for hits in chunk]
         except (ImportError, OSError, RuntimeError):  # no worker processes here: analyse in this one
             pass
@@ -315,19 +319,23 @@ def _code_hits(name: str, text: str) -> list[list]:
 
 def python_hits(code: str) -> list[tuple[str, int, str]]:
     """(rule, line inside the block (1 = first code line), message) for one Python block."""
+    return list(_python_hits(code))
+
+
+@functools.lru_cache(maxsize=4096)  # a pure function of the code; copied answers repeat their blocks
+def _python_hits(code: str) -> tuple[tuple[str, int, str], ...]:
     try:
         tree = ast.parse(code)
     except SyntaxError as exc:
         line = exc.lineno or 1
-        return [("QD402", line, f"Python code does not parse: {exc.msg} (line {line} of the block); fix it, "
-                                "or mark the block with the language it is in")]
+        return (("QD402", line, f"Python code does not parse: {exc.msg} (line {line} of the block); fix it, "
+                                "or mark the block with the language it is in"),)
     except (ValueError, RecursionError, MemoryError) as exc:
-        return [("QD402", 0, f"Python code does not parse: {exc}")]
+        return (("QD402", 0, f"Python code does not parse: {exc}"),)
     from pyflakes import messages
-    from pyflakes.checker import Checker
 
     hits, seen = [], set()
-    for message in sorted(Checker(tree).messages, key=lambda m: (m.lineno, m.col)):
+    for message in sorted(_checker()(tree).messages, key=lambda m: (m.lineno, m.col)):
         if isinstance(message, messages.UndefinedName):
             rule, text = "QD403", f"undefined name '{message.message_args[0]}' in the Python code: define or import it"
         elif isinstance(message, messages.UnusedImport):
@@ -337,7 +345,41 @@ def python_hits(code: str) -> list[tuple[str, int, str]]:
         if (rule, text) not in seen:  # one hit per name and block
             seen.add((rule, text))
             hits.append((rule, message.lineno, text))
-    return hits
+    return tuple(hits)
+
+
+@functools.lru_cache(maxsize=None)
+def _checker() -> type:
+    """pyflakes' Checker, binding the builtins into the module scope in one step.
+
+    pyflakes binds its ~160 builtins one by one through ``addBinding`` (which looks for an existing
+    binding in every scope) for each block checked: that was most of the cost of a short block. Into
+    the empty module scope that loop can only store each name, so storing them at once gives the
+    same bindings. Fresh ``Builtin`` objects each time: a use marks the binding, and a later import
+    of the same name inherits that mark, so sharing them would leak one block's uses into the next.
+    ``tests/test_lint.py`` checks the messages match the stock Checker's.
+    """
+    import contextlib
+
+    from pyflakes.checker import Builtin, Checker
+
+    class FastBuiltinsChecker(Checker):
+        @contextlib.contextmanager
+        def in_scope(self, cls):
+            if self.scopeStack:
+                with super().in_scope(cls):
+                    yield
+                return
+            scope = cls()
+            scope.update({name: Builtin(name) for name in self.builtIns})
+            self.builtIns = frozenset()  # bound already: Checker.__init__ loops over this next
+            self.scopeStack.append(scope)
+            try:
+                yield
+            finally:
+                self.deadScopes.append(self.scopeStack.pop())
+
+    return FastBuiltinsChecker
 
 
 def measure(prose: str) -> int:
@@ -455,11 +497,21 @@ def lint_directory(cards_dir: Path, cache_dir: Path | None = None, jobs: int | N
 
 
 def format_text(report: LintReport) -> str:
-    return "".join(f"{finding}\n" for finding in report.findings)
+    """One ``str(finding)`` per line."""
+    shown = _shown_paths(report)
+    return "".join(f"{shown[f.location.path]}{f':{f.location.line}' if f.location.line else ''}: card '{f.card_id}': "
+                   f"{f.rule} {f.message}\n" for f in report.findings)
 
 
 def format_json(report: LintReport) -> str:
-    return json.dumps([finding.as_dict() for finding in report.findings], ensure_ascii=False, indent=2) + "\n"
+    shown = _shown_paths(report)
+    return json.dumps([finding.as_dict(shown[finding.location.path]) for finding in report.findings],
+                      ensure_ascii=False, indent=2) + "\n"
+
+
+def _shown_paths(report: LintReport) -> dict:
+    """Each file's displayed path, worked out once per file rather than once per finding (it resolves the path)."""
+    return {path: display_path(path) for path in {finding.location.path for finding in report.findings}}
 
 
 def summary(report: LintReport) -> str:
