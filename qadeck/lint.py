@@ -335,7 +335,7 @@ def _python_hits(code: str) -> tuple[tuple[str, int, str], ...]:
     from pyflakes import messages
 
     hits, seen = [], set()
-    for message in sorted(_checker()(tree).messages, key=lambda m: (m.lineno, m.col)):
+    for message in sorted(flakes_checker()(tree).messages, key=lambda m: (m.lineno, m.col)):
         if isinstance(message, messages.UndefinedName):
             rule, text = "QD403", f"undefined name '{message.message_args[0]}' in the Python code: define or import it"
         elif isinstance(message, messages.UnusedImport):
@@ -349,7 +349,7 @@ def _python_hits(code: str) -> tuple[tuple[str, int, str], ...]:
 
 
 @functools.lru_cache(maxsize=None)
-def _checker() -> type:
+def flakes_checker() -> type:
     """pyflakes' Checker, binding the builtins into the module scope in one step.
 
     pyflakes binds its ~160 builtins one by one through ``addBinding`` (which looks for an existing
