@@ -607,16 +607,27 @@ def lint_directory(cards_dir: Path, cache_dir: Path | None = None, jobs: int | N
     from .errors import InputError
     from .loader import read_corpus
 
-    with _Analysis(_cache(cache_dir), jobs) as analysis:
+    cache = _cache(cache_dir)
+    parsed = None
+    if cache is not None:
+        from .cache import ParsedFiles
+
+        parsed = ParsedFiles(cache)  # the build's: unchanged files are not parsed again
+    with _Analysis(cache, jobs) as analysis:
         def load_file(path, topics, problems, parse):  # each file's cards are analysed while the next ones load
-            try:
-                cards = parse(path, topics, problems, Path(path).read_bytes())
-            except OSError:
-                cards = parse(path, topics, problems)  # the loader reports it
+            if parsed is not None:
+                cards = parsed(path, topics, problems, parse)
+            else:
+                try:
+                    cards = parse(path, topics, problems, Path(path).read_bytes())
+                except OSError:
+                    cards = parse(path, topics, problems)  # the loader reports it
             analysis.add(cards)
             return cards
 
         corpus, problems = read_corpus(cards_dir, load_file)
+        if parsed is not None and not problems:
+            parsed.save()
         report = _report(corpus, corpus.cards, analysis) if corpus.cards else LintReport()
     if problems:
         raise InputError(problems + [finding.as_problem() for finding in report.errors])

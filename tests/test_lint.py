@@ -386,3 +386,17 @@ def test_lint_findings_on_tricky_python_are_those_of_stock_pyflakes(tmp_path, mo
 def test_shipped_corpus_has_no_lint_errors():
     report = lint_corpus(load_corpus(ROOT / "cards"))
     assert report.errors == []
+
+
+def test_lint_reads_unchanged_files_from_the_parsed_file_cache(cards, capsys, tmp_path):
+    cache = tmp_path / "cache"
+    first = lint(capsys, "--cards", "cards", "--cache-dir", str(cache))
+    assert [p.name.split("-")[0] for p in cache.iterdir() if p.is_dir()].count("parsed") == 1
+    assert lint(capsys, "--cards", "cards", "--cache-dir", str(cache)) == first
+    assert first[1] == EXPECTED
+    questions = cards / "questions.yaml"
+    questions.write_text(questions.read_text(encoding="utf-8").replace("Talk about gradient clipping.", "What does gradient clipping do?"),
+                         encoding="utf-8")
+    code, out, _ = lint(capsys, "--cards", "cards", "--cache-dir", str(cache))
+    assert code == 0
+    assert out.splitlines() == [l for l in EXPECTED.splitlines() if "'vague-en'" not in l]
