@@ -344,7 +344,7 @@ def analyse_card(question: str, answer: str, cloze: str, explanation: str, recal
     if VAGUE.search(asked):
         hits.append(["QD202", "question", 0, "a vague question: ask for one specific thing the answer states"])
 
-    norm = _memo(normalise)  # the question and answer are compared more than once
+    norm = functools.cache(normalise)  # for this card only: its question and answer are compared more than once
     hits += _answer_in_question(asked, prose, deletions, answer_lists, cloze, recall, norm)
     if "explanation" in prose:
         ratio = overlap(prose["explanation"], prose.get(back, ""), asked, norm)
@@ -513,18 +513,6 @@ def normalise(text: str) -> str:
     if "<" in text:
         text = TAG_RE.sub("", text)
     return _NOT_WORD.sub("", text).lower()
-
-
-def _memo(function):
-    """``function`` remembering its results for the texts of one card."""
-    results: dict[str, str] = {}
-
-    def remembered(text: str) -> str:
-        if text not in results:
-            results[text] = function(text)
-        return results[text]
-
-    return remembered
 
 
 def markdown_lists(prose: str) -> list[tuple[int, list[tuple[int, str]], int]]:
