@@ -87,7 +87,7 @@ def assemble(corpus: Corpus, rendered: list[RenderedCard], note_types: dict[str,
     for position, (item, mtime, extra_tags) in enumerate(items):
         card = item.card
         name = deck_name(corpus, card.primary_topic) if card.topics else corpus.deck
-        deck = decks.setdefault(name, _deck(name, descriptions))
+        deck = decks.get(name) or decks.setdefault(name, _deck(name, descriptions))  # one id hash per deck, not per note
         kind = card.kind
         notes.append(NotePlan(
             card_id=card.id,

@@ -5,6 +5,7 @@ Layout (default root ``.cache/qadeck/``)::
     render-v2-py311/         one generation: cache format + the Python version (marshal)
         00.pack ... ff.pack  256 buckets; an entry lives in the bucket named by its key's first byte
     parsed-v2-py311/         validated cards of each card file (:class:`ParsedFiles`), same buckets
+    prints-v2-py311/         card fingerprints of past git versions of card files (:class:`PastPrints`)
     pairs-v2-py311/          near-duplicate pairs of the newest few question sets (:func:`similar_pairs`)
 
 A key is a BLAKE2b digest of the card's Markdown sources plus :func:`render_context` (renderer
@@ -306,12 +307,7 @@ class ParsedFiles:
     """
 
     def __init__(self, cache: RenderCache):
-        from . import cloze, errors, limits, lint_rules, loader, model, tex, visible, yamlread
-
-        # Every module whose code decides what a file loads to (a stricter limit must re-check files).
-        code = b"".join(Path(m.__file__).read_bytes()
-                        for m in (errors, loader, model, yamlread, limits, visible, cloze, lint_rules, tex))
-        self._store = RenderCache(cache.root, code, now=cache.now, arity=None, secret=cache.secret, kind="parsed")
+        self._store = RenderCache(cache.root, _loader_code(), now=cache.now, arity=None, secret=cache.secret, kind="parsed")
         self._fresh: dict[bytes, bytes] = {}
 
     @property
@@ -340,11 +336,82 @@ class ParsedFiles:
             self._fresh[key] = pickle.dumps(cards, protocol=pickle.HIGHEST_PROTOCOL)
         return cards
 
+    def ledger(self, path: Path, raw: bytes, parse):
+        """The retirement ledger read from ``raw`` (the bytes of ``path``): ``parse()`` gives
+        (ledger, problems); only a ledger without problems is stored."""
+        from . import ledger
+
+        key = self._store.key(("ledger", str(path), Path(ledger.__file__).read_bytes(), raw))
+        blob = self._store.get_many([key]).get(key)
+        if blob is not None:
+            try:
+                found = pickle.loads(blob)
+            except Exception:  # written by this qadeck, yet unreadable (say, a class changed shape)
+                found = None
+            if type(found) is ledger.Ledger:
+                return found, []
+        found, problems = parse()
+        if not problems:
+            self._fresh[key] = pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
+        return found, problems
+
     def save(self) -> None:
         """Store the files parsed in this build (errors are recorded in :attr:`stats`)."""
         if self._fresh:
             self._store.put_many(self._fresh)
             self._fresh = {}
+
+
+def _loader_code(*more) -> bytes:
+    """The code of every module that decides what a card file loads to (a stricter limit must re-check files)."""
+    from . import cloze, errors, limits, lint_rules, loader, model, tex, visible, yamlread
+
+    return b"".join(Path(m.__file__).read_bytes()
+                    for m in (errors, loader, model, yamlread, limits, visible, cloze, lint_rules, tex, *more))
+
+
+class PastPrints:
+    """Card fingerprints of past card-file versions, by git blob, for the history walk
+    (history.card_times): a rebuild reads and parses only the blobs it has not seen before.
+
+    A blob's entry is keyed by its id, its path, the topic names it was fingerprinted with and the
+    loader's and history's code; it holds (card id, fingerprint) pairs in file order. Only blobs that
+    gave cards are stored, so a past version that cannot be read is warned about on every build.
+    """
+
+    def __init__(self, cache: RenderCache):
+        from . import history
+
+        self._store = RenderCache(cache.root, _loader_code(history), now=cache.now, arity=None,
+                                  secret=cache.secret, kind="prints")
+        self._fresh: dict[bytes, bytes] = {}
+
+    def __call__(self, path: str, blob: str, names: dict[str, str], compute) -> list[tuple[str, str]]:
+        """The (id, fingerprint) pairs of one blob; ``compute()`` makes them when not stored."""
+        key = self._store.key((path, blob, repr(sorted(names.items()))))
+        stored = self._store.get_many([key]).get(key)
+        if stored is not None:
+            value = load_marshal(stored)
+            if type(value) is list and all(type(v) is tuple and len(v) == 2 and type(v[0]) is str
+                                           and type(v[1]) is str for v in value):
+                return value
+        prints = compute()
+        if prints:
+            self._fresh[key] = marshal.dumps(prints)
+        return prints
+
+    def save(self) -> None:
+        if self._fresh:
+            self._store.put_many(self._fresh)
+            self._fresh = {}
+
+
+def load_marshal(data: bytes):
+    """``marshal.loads`` of MAC-verified bytes, or None if they do not decode."""
+    try:
+        return marshal.loads(data)
+    except (EOFError, ValueError, TypeError):
+        return None
 
 
 class ResultCache:
@@ -414,6 +481,23 @@ def similar_pairs(questions: Sequence[str], cache: RenderCache | None, distinct:
     stored = store.get(key, valid)
     if stored is not None:
         return [similarity.Pair(*v) for v in stored]
-    pairs = search()
+    # The search state of the last search (any question set): after a few edited questions, only
+    # the questions they can affect are searched again.
+    state_key = hashlib.blake2b(code + b"\0search state", digest_size=20).digest()
+    base = store.get(state_key, _valid_search_state)
+    memo = base if base is not None else {}
+    pairs = similarity.similar_pairs(questions, top=similarity.NEIGHBOURS, distinct=distinct, memo=memo)
     store.put(key, [(p.first, p.second, float(p.score), bool(p.exact)) for p in pairs])
+    store.put(state_key, memo)
     return pairs
+
+
+def _valid_search_state(value) -> bool:
+    """The shape similarity.similar_pairs gives its ``memo``: state, cores, near (earlier, later, score)."""
+    if not (type(value) is dict and set(value) == {"state", "cores", "near"}):
+        return False
+    cores, near = value["cores"], value["near"]
+    count = len(cores) if type(cores) is list else 0
+    return (type(cores) is list and all(type(c) is str for c in cores) and type(near) is list
+            and all(type(v) is tuple and len(v) == 3 and type(v[0]) is int and type(v[1]) is int
+                    and 0 <= v[0] < v[1] < count and type(v[2]) is float for v in near))

@@ -62,12 +62,13 @@ def fingerprint(card: Card, topic_names: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
 
 
-def card_times(corpus: Corpus, clock: Clock, warnings: list[Problem] | None = None) -> dict[str, int]:
+def card_times(corpus: Corpus, clock: Clock, warnings: list[Problem] | None = None, memo=None) -> dict[str, int]:
     """Card id -> when its content last changed (unix seconds; ``clock.now`` if uncommitted).
 
     Turning that into a note's stamp (floor, SOURCE_DATE_EPOCH cap) is :meth:`Clock.stamp`'s job.
     Past versions are read with the corpus's own limits; one that cannot be read only dates its
-    cards by the later commits, and is named in ``warnings``.
+    cards by the later commits, and is named in ``warnings``. ``memo``: a cache.PastPrints, so past
+    versions an earlier build fingerprinted are not read and parsed again.
     """
     root = Path(corpus.root)
     repo = _git_toplevel(root)
@@ -79,7 +80,7 @@ def card_times(corpus: Corpus, clock: Clock, warnings: list[Problem] | None = No
         return {card.id: file_times[card.location.path] for card in corpus.cards}
     names = {key: topic.name for key, topic in corpus.topics.items()}
     current = {card.id: fingerprint(card, names) for card in corpus.cards}
-    times = _git_card_times(repo, root, current, [] if warnings is None else warnings)
+    times = _git_card_times(repo, root, current, [] if warnings is None else warnings, memo)
     return {card_id: times.get(card_id, clock.now) for card_id in current}
 
 
@@ -144,13 +145,13 @@ def history_warnings(corpus: Corpus) -> list[Problem]:
                                     "a later commit may re-send every note; run 'git fetch --unshallow'")]
 
 
-def _git_card_times(repo: Path, root: Path, current: dict[str, str], warnings: list[Problem]) -> dict[str, int]:
+def _git_card_times(repo: Path, root: Path, current: dict[str, str], warnings: list[Problem], memo=None) -> dict[str, int]:
     rel = _rel(repo, root)
     commits = _commits(repo, rel)
     if not commits:
         return {}
     state = _tree_at(repo, commits[0][0], rel)
-    reader = _BlobReader(repo, warnings)
+    reader = _BlobReader(repo, warnings, memo)
     times: dict[str, int] = {}
     # Cards whose HEAD version differs from the working tree are uncommitted edits: "now".
     pending = {cid for cid, fp in _fingerprints(reader, state, rel, commits[0][0]).items() if current.get(cid) == fp}
@@ -249,21 +250,23 @@ def _fingerprints(reader: "_BlobReader", state: dict[str, str], rel: str, commit
         if path == topics_path or not path.endswith(".yaml") or "/" in path[len(rel) + 1 if rel else 0:] \
                 or path.rsplit("/", 1)[-1] == LEDGER_FILE:
             continue
-        for card in reader.cards(path, blob, commit):
-            prints.setdefault(card.id, fingerprint(card, names))
+        for card_id, print_ in reader.prints(path, blob, names, commit):
+            prints.setdefault(card_id, print_)
     return prints
 
 
 class _BlobReader:
     """Reads git blobs through one ``git cat-file --batch`` process; each blob is parsed once."""
 
-    def __init__(self, repo: Path, warnings: list[Problem] | None = None):
+    def __init__(self, repo: Path, warnings: list[Problem] | None = None, memo=None):
         self._proc = subprocess.Popen(["git", "-C", str(repo), "cat-file", "--batch"],
                                       stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self._repo = repo
         self._warnings = warnings
         self._cards: dict[str, list[Card]] = {}
         self._names: dict[str | None, dict[str, str]] = {None: {}}
+        self._memo = memo  # cache.PastPrints or None
+        self._prints: dict[tuple, list[tuple[str, str]]] = {}
 
     def read(self, blob: str) -> bytes:
         assert self._proc.stdin and self._proc.stdout
@@ -282,6 +285,16 @@ class _BlobReader:
             if not self._cards[blob]:
                 self._unreadable(path, commit, problems)
         return self._cards[blob]
+
+    def prints(self, path: str, blob: str, names: dict[str, str], commit: str = "") -> list[tuple[str, str]]:
+        """(card id, fingerprint) of each card in one blob, in file order."""
+        key = (path, blob, id(names))  # one names dict per topics blob (see topic_names)
+        if key not in self._prints:
+            def compute():
+                return [(card.id, fingerprint(card, names)) for card in self.cards(path, blob, commit)]
+
+            self._prints[key] = compute() if self._memo is None else self._memo(path, blob, names, compute)
+        return self._prints[key]
 
     def topic_names(self, path: str, blob: str | None, commit: str) -> dict[str, str]:
         if blob not in self._names:

@@ -47,12 +47,26 @@ class Ledger:
         return {(r.card.id, r.kind) for r in self.retired}
 
 
-def read_ledger(cards_dir: Path) -> tuple[Ledger, list[Problem]]:
-    """The ledger of a corpus (empty when there is none yet) and any problem reading it."""
+def read_ledger(cards_dir: Path, memo=None) -> tuple[Ledger, list[Problem]]:
+    """The ledger of a corpus (empty when there is none yet) and any problem reading it.
+
+    ``memo``: a cache.ParsedFiles, which keeps the ledger read from the same bytes by an earlier
+    build (parsing it with line numbers costs 0.2 s at 10,000 cards).
+    """
     path = Path(cards_dir) / LEDGER_FILE
     if not path.is_file():
         return Ledger({}, ()), []
-    data, problems = read_yaml(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return Ledger({}, ()), [Problem(Location(path), f"cannot be read: {exc.strerror or exc}")]
+    if memo is not None:
+        return memo.ledger(path, raw, lambda: _parse_ledger(path, raw))
+    return _parse_ledger(path, raw)
+
+
+def _parse_ledger(path: Path, raw: bytes) -> tuple[Ledger, list[Problem]]:
+    data, problems = read_yaml(path, raw)
     if problems:
         return Ledger({}, ()), problems
     if not isinstance(data, LinedDict):

@@ -81,7 +81,7 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
 
         parsed = ParsedFiles(cache)
     corpus, problems = read_corpus(options.cards_dir, parsed)
-    ledger, found = read_ledger(options.cards_dir)
+    ledger, found = read_ledger(options.cards_dir, parsed)
     problems += found
     note_types = {}
     try:
@@ -134,7 +134,14 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
             return result
         selected = replace(corpus, cards=cards)
         past: list[Problem] = []  # past versions in git that could not be read
-        times = {cid: clock.stamp(t, RENDERED_SINCE) for cid, t in card_times(selected, clock, past).items()}
+        memo = None
+        if cache is not None:
+            from .cache import PastPrints
+
+            memo = PastPrints(cache)
+        times = {cid: clock.stamp(t, RENDERED_SINCE) for cid, t in card_times(selected, clock, past, memo).items()}
+        if memo is not None:
+            memo.save()
         # The templates carry topics.yaml's lang, so the note type is as new as the newer of the two.
         lang_time = value_time(Path(corpus.root) / TOPICS_FILE, lambda raw: lang_from_bytes(Path(TOPICS_FILE), raw), clock)
         note_type_time = clock.stamp(max(tree_time(options.templates_dir, clock, TEMPLATE_FILES), lang_time), RENDERED_SINCE)

@@ -108,13 +108,17 @@ class Pair:
 
 
 def similar_pairs(questions: Sequence[str], threshold: float = NEAR_THRESHOLD, *,
-                  top: int | None = None, distinct: Collection[tuple[int, int]] = ()) -> list[Pair]:
+                  top: int | None = None, distinct: Collection[tuple[int, int]] = (),
+                  memo: dict | None = None) -> list[Pair]:
     """Every exact duplicate, and the near-duplicates: pairs at least ``threshold`` alike.
 
     ``top``: keep only each question's ``top`` closest earlier questions (see :func:`_near`),
     which bounds time and memory on a corpus of paraphrases; None keeps every pair found.
     ``distinct``: (earlier, later) index pairs never reported as near-duplicates (reviewed ones),
     so they do not take the place of a closest neighbour.
+    ``memo``: the search state of an earlier call (plain data; empty at first), read and replaced:
+    when only a few questions changed since, only the questions they can affect are searched
+    again (see :func:`_near_again`), with the same result as a full search.
     """
     keys = [normalise(q) for q in questions]
     pairs: list[Pair] = []
@@ -131,7 +135,17 @@ def similar_pairs(questions: Sequence[str], threshold: float = NEAR_THRESHOLD, *
     cores = [_core(questions[i], keys[i]) for i in unique]
     position = {index: k for k, index in enumerate(unique)}
     skip = {(position[a], position[b]) for a, b in distinct if a in position and b in position}
-    for a, b, score in _near(cores, threshold, top, skip):
+    state = (threshold, top, sorted(skip))
+    tfidf = _tfidf(cores)
+    near = None
+    if memo is not None and memo.get("state") == state:
+        near = _near_again(cores, tfidf, memo.get("cores"), memo.get("near"), threshold, top, skip)
+    if near is None:
+        near = list(_near(cores, threshold, top, skip, tfidf))
+    if memo is not None:
+        memo.clear()
+        memo.update(state=state, cores=cores, near=near)
+    for a, b, score in near:
         pairs.append(Pair(unique[a], unique[b], score, False))
     pairs.sort(key=lambda p: (p.second, p.first))
     return pairs
@@ -160,8 +174,8 @@ def _tfidf(keys: Sequence[str]) -> tuple[list[dict[str, float]], Counter[str]]:
     return vectors, df
 
 
-def _near(cores: Sequence[str], threshold: float, top: int | None,
-          skip: Collection[tuple[int, int]] = ()) -> Iterable[tuple[int, int, float]]:
+def _near(cores: Sequence[str], threshold: float, top: int | None, skip: Collection[tuple[int, int]] = (),
+          tfidf: tuple[list[dict[str, float]], Counter[str]] | None = None) -> Iterable[tuple[int, int, float]]:
     """(i, j, cosine) for i < j at or above ``threshold`` and not in ``skip``; with ``top``, each j
     keeps its ``top`` closest i.
 
@@ -178,40 +192,111 @@ def _near(cores: Sequence[str], threshold: float, top: int | None,
     so the index holds earlier questions only.
 
     With ``top``, a question keeps the ``top`` best of its pairs (ties: the earlier question).
+    ``tfidf``: :func:`_tfidf` of ``cores``, if already made.
     """
-    vectors, df = _tfidf(cores)
-    floor = threshold - 1e-6  # well below threshold - 1e-9, so rounding cannot drop a pair
-    floor_sq = floor * floor if floor > 0 else -1.0
-    lowest = threshold - 1e-9
+    vectors, df = _tfidf(cores) if tfidf is None else tfidf
+    floor_sq = _floor_sq(threshold)
     postings: dict[str, list[int]] = defaultdict(list)
     for i, vec in enumerate(vectors):
-        ordered = sorted((df[g], g, w) for g, w in vec.items() if df[g] <= INDEX_CAP)
-        remainder = 1.0 - sum(w * w for _, _, w in ordered)  # unit vectors: the unindexed share
-        cut = len(ordered)
-        if remainder < floor_sq:
-            while cut:
-                weight = ordered[cut - 1][2]
-                if remainder + weight * weight >= floor_sq:
-                    break
-                remainder += weight * weight
-                cut -= 1
-        prefix = [g for _, g, _ in ordered[:cut]]
+        prefix = _prefix(vec, df, floor_sq)
         lists = [postings[g] for g in prefix if g in postings]
         if lists:
-            candidates = set(chain.from_iterable(lists))
-            grams, weights = tuple(vec), tuple(vec.values())
-            zeros = (0.0,) * len(grams)
-            found = []
-            for j in candidates:
-                score = sum(map(mul, weights, map(vectors[j].get, grams, zeros)))  # the dot product, in C
-                if score >= lowest and (j, i) not in skip:
-                    found.append((min(score, 1.0), j))
-            if top is not None and len(found) > top:
-                found = sorted(found, key=lambda item: (-item[0], item[1]))[:top]
-            for score, j in sorted(found, key=lambda item: item[1]):
-                yield j, i, score
+            yield from _closest(i, set(chain.from_iterable(lists)), vectors, threshold, top, skip)
         for gram in prefix:
             postings[gram].append(i)
+
+
+def _floor_sq(threshold: float) -> float:
+    floor = threshold - 1e-6  # well below threshold - 1e-9, so rounding cannot drop a pair
+    return floor * floor if floor > 0 else -1.0
+
+
+def _prefix(vec: dict[str, float], df: Counter[str], floor_sq: float) -> list[str]:
+    """The bigrams of ``vec`` that are indexed and looked up (see :func:`_near`)."""
+    ordered = sorted((df[g], g, w) for g, w in vec.items() if df[g] <= INDEX_CAP)
+    remainder = 1.0 - sum(w * w for _, _, w in ordered)  # unit vectors: the unindexed share
+    cut = len(ordered)
+    if remainder < floor_sq:
+        while cut:
+            weight = ordered[cut - 1][2]
+            if remainder + weight * weight >= floor_sq:
+                break
+            remainder += weight * weight
+            cut -= 1
+    return [g for _, g, _ in ordered[:cut]]
+
+
+def _closest(i: int, candidates: Iterable[int], vectors: Sequence[dict[str, float]], threshold: float,
+             top: int | None, skip: Collection[tuple[int, int]]) -> list[tuple[int, int, float]]:
+    """(j, i, cosine) for the earlier ``candidates`` j alike enough to question i, in order of j."""
+    lowest = threshold - 1e-9
+    vec = vectors[i]
+    grams, weights = tuple(vec), tuple(vec.values())
+    zeros = (0.0,) * len(grams)
+    found = []
+    for j in candidates:
+        score = sum(map(mul, weights, map(vectors[j].get, grams, zeros)))  # the dot product, in C
+        if score >= lowest and (j, i) not in skip:
+            found.append((min(score, 1.0), j))
+    if top is not None and len(found) > top:
+        found = sorted(found, key=lambda item: (-item[0], item[1]))[:top]
+    return [(j, i, score) for score, j in sorted(found, key=lambda item: item[1])]
+
+
+MAX_CHANGED = 0.05  # share of questions changed (or affected) above which a full search is as quick
+
+
+def _near_again(cores: Sequence[str], tfidf: tuple[list[dict[str, float]], Counter[str]], old: object,
+                old_near: object, threshold: float, top: int | None,
+                skip: Collection[tuple[int, int]]) -> list[tuple[int, int, float]] | None:
+    """:func:`_near`'s result, from its result ``old_near`` on the earlier ``old`` cores; None when
+    the earlier state does not fit (another count of questions, too many changes).
+
+    With the same number of questions, the weight of a bigram changes only when its document
+    frequency does, so the questions *affected* are the changed ones and those holding a bigram
+    whose frequency changed; every other question keeps its vector and prefix, and every pair of
+    two unaffected questions keeps its score and whether it is compared at all. A question's
+    closest earlier neighbours can then change only if it is affected, if it shares an indexed
+    bigram with an affected earlier question (now a candidate with a new score), or if an
+    affected question was among its kept neighbours (its score changed or it left). Those
+    questions are searched again, against the index of every earlier question; the rest keep
+    their earlier result.
+    """
+    if not (type(old) is list and len(old) == len(cores) and all(type(c) is str for c in old)
+            and type(old_near) is list):
+        return None
+    changed = [k for k, (a, b) in enumerate(zip(old, cores)) if a != b]
+    if len(changed) > MAX_CHANGED * len(cores):
+        return None
+    if not changed:
+        return old_near
+    vectors, df = tfidf
+    df_old = Counter(df)
+    for k in changed:
+        df_old.subtract(set(_bigrams(cores[k])))
+        df_old.update(set(_bigrams(old[k])))
+    moved = {g for k in changed for g in (*_bigrams(old[k]), *_bigrams(cores[k])) if df_old[g] != df[g]}
+    affected = set(changed)
+    affected.update(i for i, vec in enumerate(vectors) if not moved.isdisjoint(vec))
+    if len(affected) > MAX_CHANGED * len(cores):
+        return None  # a common bigram's weight moved: most questions must be compared again anyway
+    floor_sq = _floor_sq(threshold)
+    prefixes = [_prefix(vec, df, floor_sq) for vec in vectors]
+    postings: dict[str, list[int]] = defaultdict(list)
+    for i, prefix in enumerate(prefixes):
+        for gram in prefix:
+            postings[gram].append(i)
+    again = set(affected)
+    for a in affected:
+        again.update(j for g in prefixes[a] for j in postings[g] if j > a)
+    again.update(later for earlier, later, _ in old_near if earlier in affected)
+    kept = [item for item in old_near if item[1] not in again]
+    for i in sorted(again):
+        candidates = {j for g in prefixes[i] for j in postings[g] if j < i}
+        if candidates:
+            kept.extend(_closest(i, candidates, vectors, threshold, top, skip))
+    kept.sort(key=lambda item: (item[1], item[0]))
+    return kept
 
 
 def acknowledged_pairs(cards: Sequence[Card]) -> list[tuple[int, int]]:

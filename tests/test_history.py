@@ -235,3 +235,19 @@ def test_note_type_time_follows_lang_not_other_topic_edits(checkout, tmp_path):
     edit(checkout.root / "cards/topics.yaml", "slug: ai-interview\n", "slug: ai-interview\nlang: ja\n")
     now = int(time.time())
     assert note_type_mod(build(), tmp_path) >= now  # not committed yet: "now"
+
+
+def test_cached_history_walk_dates_cards_like_a_fresh_one(checkout, tmp_path):
+    # The second build takes past versions' fingerprints from the cache (prints-…/); a further
+    # commit adds new blobs to it. Every time must equal what a build without any cache finds.
+    first = checkout.clock
+    edit(checkout.root / "cards/deploy.yaml", "剪枝 | 删除", "剪枝 | 移除")
+    checkout.commit("reword")
+    build()
+    assert list(Path(".cache/qadeck").glob("prints-*/*.pack"))
+    edit(checkout.root / "cards/scaling.yaml", "3. 用新数据集训练并评估。", "3. 用新数据集微调并评估。")
+    edited_at = checkout.commit("reword again")
+    cached = note_mods(build(), tmp_path)
+    assert cached == note_mods(build("--no-cache"), tmp_path)
+    assert cached["scaling-transfer-learning"] == edited_at
+    assert cached["compression-methods"] < edited_at and cached["security-privacy"] == first

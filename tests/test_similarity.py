@@ -236,3 +236,61 @@ def test_printed_near_duplicates_are_capped_with_a_summary(capsys, tmp_path):
     assert capped[-1].startswith("lint: ")
     per_card = Counter(line.split("card '")[1].split("'")[0] for line in near)
     assert max(per_card.values()) <= 3  # each card names at most its three closest earlier cards
+
+
+def test_search_after_edits_equals_a_full_search(tmp_path):
+    """similar_pairs(..., memo=) searches again only what a few edits can affect: the pairs, scores and
+    kept neighbours must be those of a search from scratch, whatever the edit."""
+    import yaml
+    from qadeck.similarity import _near_again, _tfidf
+
+    from test_bench_generate import load_generator
+
+    questions = []
+    for path in load_generator().generate(800, tmp_path / "c", mode="similar"):
+        if path.name.startswith("part-"):
+            questions += [c["question"] for c in yaml.safe_load(path.read_text(encoding="utf-8"))["cards"]]
+    memo: dict = {}
+    assert similar_pairs(questions, top=3, memo=memo) == similar_pairs(questions, top=3)
+    assert sum(1 for p in similar_pairs(questions, top=3) if not p.exact) > 100
+    rng = random.Random(7)
+    incremental = 0
+    for round_ in range(12):
+        questions = list(questions)
+        for _ in range(rng.randint(1, 3)):
+            k, other = rng.randrange(len(questions)), rng.randrange(len(questions))
+            edit = round_ % 4
+            if edit == 0:  # a rare new term: only this question is affected
+                questions[k] = f"（修订 {round_}）{questions[k]}"
+            elif edit == 1:  # half of another question: common bigrams move, near-duplicates appear
+                questions[k] = questions[other][: len(questions[other]) // 2] + questions[k][len(questions[k]) // 2:]
+            elif edit == 2:  # a common word added
+                questions[k] = questions[k][:-1] + "的模型训练？"
+            else:  # an exact repeat, then a reworded one
+                questions[k] = questions[other]
+        if edit == 0:
+            keys = [normalise(q) for q in questions]
+            cores = [core(q) for q in questions]
+            if len(set(keys)) == len(keys):  # one question per key: the cores are the search's own
+                found = _near_again(cores, _tfidf(cores), memo["cores"], memo["near"], 0.55, 3, set())
+                incremental += found is not None
+        distinct = [(0, 1)] if round_ == 6 else []
+        assert similar_pairs(questions, top=3, distinct=distinct, memo=memo) == \
+            similar_pairs(questions, top=3, distinct=distinct), f"round {round_}"
+    assert incremental  # the narrow search was taken at least once
+    questions.append("一个全新的问题：如何部署大规模模型？")  # another count of questions: a full search
+    assert similar_pairs(questions, top=3, memo=memo) == similar_pairs(questions, top=3)
+
+
+def test_search_after_edits_drops_a_neighbour_an_edit_moved_away():
+    # Only the earlier question changes (its own words are still there, so no other question's
+    # weights move); its new rare words dilute it below the threshold, and the later question,
+    # which it no longer reaches through the index, must lose it as a neighbour.
+    rng = random.Random(3)
+    fillers = ["".join(chr(0x5000 + rng.randrange(3000)) for _ in range(10)) for _ in range(60)]
+    first, second = "深度学习模型迁移学习的数据增强策略？", "深度学习模型迁移学习的数据增强方法？"
+    questions = [first, *fillers[:30], second, *fillers[30:]]
+    memo: dict = {}
+    assert [(p.first, p.second) for p in similar_pairs(questions, top=3, memo=memo)] == [(0, 31)]
+    questions[0] = first + "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
+    assert similar_pairs(questions, top=3, memo=memo) == similar_pairs(questions, top=3) == []
