@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Time ``python build.py lint`` against its floor: parsing the same files with PyYAML's CSafeLoader.
 
-    python bench/lint.py                  # 10,000 synthetic cards, 3 runs
+    python bench/lint.py                  # 10,000 synthetic cards ("similar", as bench/generate.py), 3 runs
     python bench/lint.py --cards 1000 --runs 5
+    python bench/lint.py --mode distinct  # the worst case for pyflakes: a distinct 20-line Python block per card
 
 The target (issue 8) is lint <= 4 x parse + 1 s. Each run times, back to back so both see the same
 machine: the parse (in this process, files already in the page cache) and the lint as users run it
@@ -11,7 +12,7 @@ the rules). Three kinds of lint run are timed:
 
 - warm: the lint cache holds every card (the usual case: nothing changed since the last lint/build);
 - one edited: one card's answer changed since the last run (a different card each run);
-- cold: an empty cache, every card analysed (pyflakes per code block), on all cores.
+- cold: an empty cache (no lint cache, no parsed-file cache), every card analysed, on all cores.
 
 Prints a Markdown table: seconds per run, the ratio lint / parse of each run, and the limit.
 """
@@ -63,11 +64,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cards", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--mode", choices=("similar", "distinct"), default="similar",
+                        help="the corpus bench/generate.py writes (default: similar, the realistic one)")
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="qadeck-lint-bench-"))
     try:
         corpus, cache = work / "cards", work / "cache"
-        generate(args.cards, corpus)
+        generate(args.cards, corpus, mode=args.mode)
         parse(corpus)  # into the page cache
         rows: dict[str, list[tuple[float, float]]] = {"warm": [], "one edited": [], "cold": []}
         lint(corpus, cache)  # fill the cache
@@ -79,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             rows["cold"].append((parse(corpus), lint(corpus, cache)))
         cpu = next((l.split(":", 1)[1].strip() for l in Path("/proc/cpuinfo").read_text().splitlines()
                     if l.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else platform.processor()
-        print(f"{args.cards} cards, {args.runs} runs; Python {platform.python_version()}, {os.cpu_count()} CPU(s), {cpu}\n")
+        print(f"{args.cards} {args.mode} cards, {args.runs} runs; Python {platform.python_version()}, {os.cpu_count()} CPU(s), {cpu}\n")
         print("| lint | parse (s) | lint (s) | lint / parse | limit 4 x parse + 1 s | met |")
         print("|---|---|---|---|---|---|")
         for name, runs in rows.items():

@@ -10,8 +10,10 @@ nothing).
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +44,7 @@ URL_RE = re.compile(r"<?https?://[^\s>)]+>?")
 TAG_RE = re.compile(r"</?[A-Za-z][^>]*>")
 ITEM_RE = re.compile(r"^( *)([-*+]|\d{1,9}[.)])[ \t]+(\S.*)$")
 _NOT_WORD = re.compile(r"[\W_]+")
+_MARKUP = re.compile(r"[*_`#>]+")
 
 YES_NO_ZH = re.compile(r"吗\s*[？?]|是否|是不是|能否|能不能|可否|可不可以|会不会|有没有|要不要|对不对|对吗")
 WH_ZH = re.compile(r"什么|为什么|为何|如何|怎么|怎样|哪|多少|几|谁|何时|何种|何处|还是")
@@ -75,8 +78,9 @@ class Finding:
     def as_problem(self) -> Problem:
         return Problem(self.location, f"{self.rule} {self.message}", self.card_id)
 
-    def as_dict(self) -> dict:
-        return {"file": display_path(self.location.path), "line": self.location.line, "card": self.card_id,
+    def as_dict(self, shown_path: str | None = None) -> dict:
+        shown = display_path(self.location.path) if shown_path is None else shown_path
+        return {"file": shown, "line": self.location.line, "card": self.card_id,
                 "rule": self.rule, "name": self.name, "severity": self.severity, "message": self.message}
 
 
@@ -100,21 +104,17 @@ class LintReport:
 def lint_corpus(corpus: Corpus, cards: Sequence[Card] | None = None, cache_dir: Path | None = None,
                 jobs: int | None = None) -> LintReport:
     """Lint ``cards`` (default: the whole corpus); findings are cached under ``cache_dir`` (None: not cached)."""
-    cards = corpus.cards if cards is None else cards
-    settings = corpus.lint
-    sources = [card_sources(card) for card in cards]
-    cache = _cache(cache_dir)
-    keys = [cache.key(s) for s in sources] if cache is not None else list(sources)
-    found = cache.get_many(dict.fromkeys(keys)) if cache is not None else {}
-    todo = {key: source for key, source in zip(keys, sources) if key not in found}
-    fresh = dict(zip(todo, _analyse_many(list(todo.values()), jobs)))
-    if cache is not None and fresh:
-        cache.put_many({key: (json.dumps(hits, ensure_ascii=False),) for key, hits in fresh.items()})
-    report = LintReport(analysed=len(todo), cached=len(cards) - sum(1 for k in keys if k in todo))
+    with _Analysis(_cache(cache_dir), jobs) as analysis:
+        return _report(corpus, corpus.cards if cards is None else cards, analysis)
+
+
+def _report(corpus: Corpus, cards: Sequence[Card], analysis: "_Analysis") -> LintReport:
+    keys = analysis.add(cards)
+    hits_of, analysed = analysis.finish(keys)
+    report = LintReport(analysed=len(analysed), cached=sum(1 for key in keys if key not in analysed))
     lines = _FileLines()
     for card, key in zip(cards, keys):
-        hits = fresh[key] if key in fresh else json.loads(found[key][0])
-        report.findings += _card_findings(card, hits, settings, lines)
+        report.findings += _card_findings(card, hits_of[key], corpus.lint, lines)
     report.findings.sort(key=lambda f: (str(f.location.path), f.location.line or 0, f.card_id, f.rule, f.message))
     return report
 
@@ -136,21 +136,115 @@ def _cache(cache_dir: Path | None):
     return RenderCache(Path(cache_dir), context.encode(), arity=1, kind="lint")
 
 
-def _analyse_many(sources: list[tuple[str, ...]], jobs: int | None) -> list[list]:
-    from .parallel import CHUNK_MAX, _context, _worker_init, plan_jobs
+class _Analysis:
+    """Analyses cards not in the cache, in worker processes once there are enough of them.
 
-    jobs = plan_jobs(len(sources), jobs)
-    if jobs > 1:
+    Cards can be added while the corpus is still loading (:func:`lint_directory` adds each file's
+    cards as it is read), so the workers analyse the first files while this process parses the
+    rest. Identical card texts are analysed once.
+    """
+
+    CHUNK = 64  # cards per task: a few ms each, so that a late or busy worker leaves a short tail
+
+    def __init__(self, cache, jobs: int | None) -> None:
+        self._cache, self._jobs = cache, jobs
+        # Keys: the cache's, or without a cache the card texts themselves.
+        self._found: dict = {}  # key -> hits, from the cache or analysed
+        self._todo: dict = {}  # key -> card texts to analyse, in order
+        self._queued: list = []  # keys in _todo not yet handed to a worker
+        self._tasks: list = []  # (keys, future)
+        self._keys: dict = {}  # card texts -> cache key: lint_directory adds each card twice
+        self._pool = None
+
+    def __enter__(self) -> "_Analysis":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def add(self, cards: Sequence[Card]) -> list:
+        """Look ``cards`` up in the cache and start on the rest; returns their keys."""
+        sources = [card_sources(card) for card in cards]
+        keys = [self._key(s) for s in sources]
+        new = {key: s for key, s in zip(keys, sources) if key not in self._found and key not in self._todo}
+        if self._cache is not None and new:
+            self._found.update((key, json.loads(fields[0])) for key, fields in self._cache.get_many(new).items())
+        for key, s in new.items():
+            if key not in self._found:
+                self._todo[key] = s
+                self._queued.append(key)
+        if self._pool is None and self._jobs != 1 and len(self._todo) >= _parallel_min():
+            self._start(len(self._todo))
+        if self._pool is not None:
+            self._submit(final=False)
+        return keys
+
+    def _key(self, sources: tuple[str, ...]):
+        if self._cache is None:
+            return sources
+        key = self._keys.get(sources)
+        if key is None:
+            key = self._keys[sources] = self._cache.key(sources)
+        return key
+
+    def finish(self, keys: Sequence) -> tuple[dict, set]:
+        """The hits of every key, and which of ``keys`` were analysed (not cached); fills the cache."""
+        if self._pool is None and self._jobs != 1 and self._queued:
+            self._start(len(self._queued))
+        fresh: dict = {}
+        if self._pool is not None:
+            self._submit(final=True)
+            for chunk, future in self._tasks:
+                try:
+                    fresh.update(zip(chunk, future.result()))
+                except Exception:  # noqa: BLE001 - a worker died (say, out of memory): analyse its cards here
+                    pass
+            self._tasks = []
+        rest = [key for key in self._todo if key not in fresh]
+        fresh.update(zip(rest, _analyse_chunk([self._todo[key] for key in rest])))
+        self._queued = []
+        if self._cache is not None and fresh:
+            self._cache.put_many({key: (json.dumps(hits, ensure_ascii=False),) for key, hits in fresh.items()})
+        self._found.update(fresh)
+        self._todo = {}
+        wanted = set(keys)
+        return self._found, wanted & fresh.keys()
+
+    def _start(self, todo: int) -> None:
+        from .parallel import _context, _worker_init, plan_jobs
+
+        jobs = plan_jobs(todo, self._jobs)
+        if jobs <= 1:
+            return
         try:
             from concurrent.futures import ProcessPoolExecutor
 
-            size = max(8, min(CHUNK_MAX * 4, -(-len(sources) // (jobs * 8))))
-            chunks = [sources[i:i + size] for i in range(0, len(sources), size)]
-            with ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_worker_init) as pool:
-                return [hits for chunk in pool.map(_analyse_chunk, chunks) for hits in chunk]
+            self._pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_worker_init,
+                                             initargs=(os.getpid(),))
         except (ImportError, OSError, RuntimeError):  # no worker processes here: analyse in this one
-            pass
-    return _analyse_chunk(sources)
+            self._pool, self._jobs = None, 1
+
+    def _submit(self, final: bool) -> None:
+        """Hand the queued cards to the workers in chunks (a last short one only when ``final``)."""
+        whole = len(self._queued) if final else len(self._queued) - len(self._queued) % self.CHUNK
+        submitted = 0
+        for start in range(0, whole, self.CHUNK):
+            chunk = self._queued[start:start + self.CHUNK]
+            try:
+                future = self._pool.submit(_analyse_chunk, [self._todo[key] for key in chunk])
+            except RuntimeError:  # the pool broke: finish() analyses the rest in this process
+                break
+            self._tasks.append((chunk, future))
+            submitted = start + len(chunk)
+        self._queued = self._queued[submitted:]
+
+
+def _parallel_min() -> int:
+    from .parallel import PARALLEL_MIN_CARDS
+
+    return PARALLEL_MIN_CARDS
 
 
 def _analyse_chunk(chunk: Sequence[tuple[str, ...]]) -> list[list]:
@@ -230,9 +324,13 @@ def analyse_card(question: str, answer: str, cloze: str, explanation: str, recal
     for name, text in texts.items():
         if text:
             plain[name] = strip_cloze(text, deletions if name == "cloze" else None)
-    prose = {name: without_code(text) for name, text in plain.items()}
+    prose = {}
     for name, text in plain.items():
-        hits += _code_hits(name, text)
+        if "```" in text or "~~~" in text:  # what every fence starts with: most fields have none
+            prose[name] = without_code(text)
+            hits += _code_hits(name, text)
+        else:
+            prose[name] = text
 
     back = "cloze" if cloze else "answer"
     hits.append(["size", back, 0, measure(prose.get(back, ""))])
@@ -246,9 +344,10 @@ def analyse_card(question: str, answer: str, cloze: str, explanation: str, recal
     if VAGUE.search(asked):
         hits.append(["QD202", "question", 0, "a vague question: ask for one specific thing the answer states"])
 
-    hits += _answer_in_question(asked, prose, deletions, answer_lists, cloze, recall)
+    norm = functools.cache(normalise)  # for this card only: its question and answer are compared more than once
+    hits += _answer_in_question(asked, prose, deletions, answer_lists, cloze, recall, norm)
     if "explanation" in prose:
-        ratio = overlap(prose["explanation"], prose.get(back, ""), asked)
+        ratio = overlap(prose["explanation"], prose.get(back, ""), asked, norm)
         if ratio is not None:
             hits.append(["repeat", "explanation", 0, ratio])
     return hits
@@ -315,19 +414,23 @@ def _code_hits(name: str, text: str) -> list[list]:
 
 def python_hits(code: str) -> list[tuple[str, int, str]]:
     """(rule, line inside the block (1 = first code line), message) for one Python block."""
+    return list(_python_hits(code))
+
+
+@functools.lru_cache(maxsize=4096)  # a pure function of the code; copied answers repeat their blocks
+def _python_hits(code: str) -> tuple[tuple[str, int, str], ...]:
     try:
         tree = ast.parse(code)
     except SyntaxError as exc:
         line = exc.lineno or 1
-        return [("QD402", line, f"Python code does not parse: {exc.msg} (line {line} of the block); fix it, "
-                                "or mark the block with the language it is in")]
+        return (("QD402", line, f"Python code does not parse: {exc.msg} (line {line} of the block); fix it, "
+                                "or mark the block with the language it is in"),)
     except (ValueError, RecursionError, MemoryError) as exc:
-        return [("QD402", 0, f"Python code does not parse: {exc}")]
+        return (("QD402", 0, f"Python code does not parse: {exc}"),)
     from pyflakes import messages
-    from pyflakes.checker import Checker
 
     hits, seen = [], set()
-    for message in sorted(Checker(tree).messages, key=lambda m: (m.lineno, m.col)):
+    for message in sorted(flakes_checker()(tree).messages, key=lambda m: (m.lineno, m.col)):
         if isinstance(message, messages.UndefinedName):
             rule, text = "QD403", f"undefined name '{message.message_args[0]}' in the Python code: define or import it"
         elif isinstance(message, messages.UnusedImport):
@@ -337,7 +440,41 @@ def python_hits(code: str) -> list[tuple[str, int, str]]:
         if (rule, text) not in seen:  # one hit per name and block
             seen.add((rule, text))
             hits.append((rule, message.lineno, text))
-    return hits
+    return tuple(hits)
+
+
+@functools.lru_cache(maxsize=None)
+def flakes_checker() -> type:
+    """pyflakes' Checker, binding the builtins into the module scope in one step.
+
+    pyflakes binds its ~160 builtins one by one through ``addBinding`` (which looks for an existing
+    binding in every scope) for each block checked: that was most of the cost of a short block. Into
+    the empty module scope that loop can only store each name, so storing them at once gives the
+    same bindings. Fresh ``Builtin`` objects each time: a use marks the binding, and a later import
+    of the same name inherits that mark, so sharing them would leak one block's uses into the next.
+    ``tests/test_lint.py`` checks the messages match the stock Checker's.
+    """
+    import contextlib
+
+    from pyflakes.checker import Builtin, Checker
+
+    class FastBuiltinsChecker(Checker):
+        @contextlib.contextmanager
+        def in_scope(self, cls):
+            if self.scopeStack:
+                with super().in_scope(cls):
+                    yield
+                return
+            scope = cls()
+            scope.update({name: Builtin(name) for name in self.builtIns})
+            self.builtIns = frozenset()  # bound already: Checker.__init__ loops over this next
+            self.scopeStack.append(scope)
+            try:
+                yield
+            finally:
+                self.deadScopes.append(self.scopeStack.pop())
+
+    return FastBuiltinsChecker
 
 
 def measure(prose: str) -> int:
@@ -346,24 +483,36 @@ def measure(prose: str) -> int:
     Silent reading takes about as long per Han character as per English word, so both languages
     meet the same threshold. Math and inline code count as one word each, link targets not at all.
     """
-    text = MATH_RE.sub(" m ", prose)
-    text = INLINE_CODE_RE.sub(" c ", text)
-    text = LINK_RE.sub(r" \1 ", text)
-    text = URL_RE.sub(" u ", text)
-    text = TAG_RE.sub(" ", text)
+    text = prose
+    # Each pattern needs its marker character; a substring test is much cheaper than a regex scan.
+    if "$" in text:
+        text = MATH_RE.sub(" m ", text)
+    if "`" in text:
+        text = INLINE_CODE_RE.sub(" c ", text)
+    if "](" in text:
+        text = LINK_RE.sub(r" \1 ", text)
+    if "http" in text:
+        text = URL_RE.sub(" u ", text)
+    if "<" in text:
+        text = TAG_RE.sub(" ", text)
     return len(TOKEN_RE.findall(text))
 
 
 def question_text(prose: str) -> str:
     """The question as words: inline markup gone, inline code and math kept as text."""
-    text = LINK_RE.sub(r"\1", prose)
-    text = TAG_RE.sub(" ", text)
-    return re.sub(r"[*_`#>]+", "", text).strip()
+    text = LINK_RE.sub(r"\1", prose) if "](" in prose else prose
+    if "<" in text:
+        text = TAG_RE.sub(" ", text)
+    return _MARKUP.sub("", text).strip()
 
 
 def normalise(text: str) -> str:
     """Lower-case letters, digits and Han characters only: what 'the same words' compares."""
-    return _NOT_WORD.sub("", TAG_RE.sub("", LINK_RE.sub(r"\1", text))).lower()
+    if "](" in text:
+        text = LINK_RE.sub(r"\1", text)
+    if "<" in text:
+        text = TAG_RE.sub("", text)
+    return _NOT_WORD.sub("", text).lower()
 
 
 def markdown_lists(prose: str) -> list[tuple[int, list[tuple[int, str]], int]]:
@@ -376,7 +525,7 @@ def markdown_lists(prose: str) -> list[tuple[int, list[tuple[int, str]], int]]:
     stack: list[list] = []  # open lists: [indent, ordered, first line, items]
     blank = False
     for number, raw in enumerate(prose.split("\n")):
-        line = raw.expandtabs(4)
+        line = raw.expandtabs(4) if "\t" in raw else raw
         if not line.strip():
             blank = True
             continue
@@ -401,8 +550,8 @@ def markdown_lists(prose: str) -> list[tuple[int, list[tuple[int, str]], int]]:
 
 
 def _answer_in_question(asked: str, prose: dict, deletions: list[str], answer_lists: list, cloze: str,
-                        recall: str) -> list[list]:
-    question = normalise(asked)
+                        recall: str, norm=normalise) -> list[list]:
+    question = norm(asked)
     if not question:
         return []
     if cloze:
@@ -415,28 +564,27 @@ def _answer_in_question(asked: str, prose: dict, deletions: list[str], answer_li
         what, parts = "the answer", [prose.get("answer", "")]
     hits = []
     for text in parts:
-        norm = normalise(text)
-        if len(norm) >= 2 and norm in question:
+        normal = norm(text)
+        if len(normal) >= 2 and normal in question:
             shown = text.strip() if len(text.strip()) <= 40 else text.strip()[:39] + "…"
             hits.append(["QD301", "question", 0, f"the question gives away {what} ('{shown}'): reword the question"])
     return hits
 
 
-def overlap(explanation: str, answer: str, question: str = "") -> float | None:
+def overlap(explanation: str, answer: str, question: str = "", norm=normalise) -> float | None:
     """The share of the explanation's character pairs that occur in the answer (None: too short to tell).
 
     Pairs the question has too do not count: an answer and an explanation that both restate the
     question do not repeat each other for that.
     """
-    pairs = _pairs(explanation) - _pairs(question)
+    pairs = _pairs(norm(explanation)) - _pairs(norm(question))
     if len(pairs) < 4:
         return None
-    return len(pairs & _pairs(answer)) / len(pairs)
+    return len(pairs & _pairs(norm(answer))) / len(pairs)
 
 
-def _pairs(text: str) -> set[str]:
-    norm = normalise(text)
-    return {norm[i:i + 2] for i in range(len(norm) - 1)}
+def _pairs(normal: str) -> set[str]:
+    return {normal[i:i + 2] for i in range(len(normal) - 1)}
 
 
 # -- entry point and output ----------------------------------------------------------------------
@@ -447,19 +595,49 @@ def lint_directory(cards_dir: Path, cache_dir: Path | None = None, jobs: int | N
     from .errors import InputError
     from .loader import read_corpus
 
-    corpus, problems = read_corpus(cards_dir)
-    report = lint_corpus(corpus, cache_dir=cache_dir, jobs=jobs) if corpus.cards else LintReport()
+    cache = _cache(cache_dir)
+    parsed = None
+    if cache is not None:
+        from .cache import ParsedFiles
+
+        parsed = ParsedFiles(cache)  # the build's: unchanged files are not parsed again
+    with _Analysis(cache, jobs) as analysis:
+        def load_file(path, topics, problems, parse):  # each file's cards are analysed while the next ones load
+            if parsed is not None:
+                cards = parsed(path, topics, problems, parse)
+            else:
+                try:
+                    cards = parse(path, topics, problems, Path(path).read_bytes())
+                except OSError:
+                    cards = parse(path, topics, problems)  # the loader reports it
+            analysis.add(cards)
+            return cards
+
+        corpus, problems = read_corpus(cards_dir, load_file)
+        if parsed is not None and not problems:
+            parsed.save()
+        report = _report(corpus, corpus.cards, analysis) if corpus.cards else LintReport()
     if problems:
         raise InputError(problems + [finding.as_problem() for finding in report.errors])
     return report
 
 
 def format_text(report: LintReport) -> str:
-    return "".join(f"{finding}\n" for finding in report.findings)
+    """One ``str(finding)`` per line."""
+    shown = _shown_paths(report)
+    return "".join(f"{shown[f.location.path]}{f':{f.location.line}' if f.location.line else ''}: card '{f.card_id}': "
+                   f"{f.rule} {f.message}\n" for f in report.findings)
 
 
 def format_json(report: LintReport) -> str:
-    return json.dumps([finding.as_dict() for finding in report.findings], ensure_ascii=False, indent=2) + "\n"
+    shown = _shown_paths(report)
+    return json.dumps([finding.as_dict(shown[finding.location.path]) for finding in report.findings],
+                      ensure_ascii=False, indent=2) + "\n"
+
+
+def _shown_paths(report: LintReport) -> dict:
+    """Each file's displayed path, worked out once per file rather than once per finding (it resolves the path)."""
+    return {path: display_path(path) for path in {finding.location.path for finding in report.findings}}
 
 
 def summary(report: LintReport) -> str:

@@ -190,8 +190,10 @@ def _card_html(item: RenderedCard, corpus: Corpus, note_type: NoteType, number: 
     card = item.card
     tags = " ".join(f'<span class="pv-tag">#{_e(t)}</span>' for t in card.tags)
     anchor, label = (card.id, card.id) if number is None else (f"{card.id}-c{number}", f"{card.id} · c{number}")
+    # A link to a cloze note's id (#card-ID) lands on its first card.
+    alias = f'<span class="pv-alias" id="card-{_e(card.id)}"></span>' if number is not None and number == min(card_numbers(item)) else ""
     return (
-        f'<article class="pv-item" id="card-{_e(anchor)}" data-topics="{_e(" ".join(card.topics))}">\n'
+        f'<article class="pv-item" id="card-{_e(anchor)}" data-topics="{_e(" ".join(card.topics))}">{alias}\n'
         f'<div class="pv-meta"><a class="pv-id" href="#card-{_e(anchor)}">{_e(label)}</a> {tags}</div>\n'
         f'<div class="pv-sides">\n'
         f'<div class="pv-side"><div class="pv-side-label">正面 Front</div><div class="card pv-face">{front}</div></div>\n'
@@ -272,7 +274,7 @@ body.pv-page {
 .pv-item { margin: 0 0 18px; }
 /* A followed link (#card-id) puts the card below the sticky header, not under it; the script
    keeps --pv-header at the header's height, which grows when its controls wrap on a phone. */
-.pv-item, .pv-group { scroll-margin-top: calc(var(--pv-header, 110px) + 8px); }
+.pv-item, .pv-group, .pv-alias { scroll-margin-top: calc(var(--pv-header, 110px) + 8px); }
 .pv-meta { font-size: 13px; color: #57606a; margin: 0 2px 4px; overflow-wrap: anywhere; }
 .pv-id { color: inherit; font-family: ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", monospace; }
 .pv-tag { margin-left: 6px; }

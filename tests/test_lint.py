@@ -275,6 +275,128 @@ def test_parallel_analysis_finds_what_one_process_finds(tmp_path):
     assert [str(f) for f in serial.findings] == [str(f) for f in parallel.findings]
 
 
+def test_a_big_corpus_is_linted_by_worker_processes_without_noise(tmp_path):
+    """From 500 cards the lint uses a pool. A worker that failed to start used to print a traceback
+    per worker on stderr, after which every card was analysed in one process."""
+    import subprocess
+    import sys
+
+    from test_bench_generate import load_generator
+
+    load_generator().generate(520, tmp_path / "big", mode="similar")
+    proc = subprocess.run([sys.executable, str(ROOT / "build.py"), "lint", "--cards", str(tmp_path / "big"), "--no-cache"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0
+    report = lint_corpus(load_corpus(tmp_path / "big"), jobs=1)
+    assert proc.stderr == f"lint: {len(report.warnings)} warning(s), 0 error(s)\n"
+    assert proc.stdout.splitlines() == [str(f) for f in report.findings] and report.findings
+
+
+# Python whose pyflakes verdict depends on scopes, builtins and module-level rules: the fast checker
+# (builtins bound at once, one checker class per process) must say exactly what pyflakes' own does.
+TRICKY_PYTHON = [
+    "open('x')\nfrom io import open\n",  # a builtin used, then shadowed by an import: the import counts as used
+    "from io import open\n",  # ... and in the next block it does not (no use leaks across blocks)
+    "counter = 0\ndef bump():\n    global counter\n    counter += step\n",
+    "def later():\n    return defined_after\ndefined_after = 1\nprint(undefined_here)\n",
+    "def outer():\n    x = 1\n    def inner():\n        nonlocal x\n        x += y\n    return inner\n",
+    "def make():\n    def helper():\n        return helper_missing()\n    return helper\n",
+    "from os.path import *\nprint(join('a', 'b'), nowhere)\n",
+    "import os, sys\nimport json\n__all__ = ['os', 'missing_export']\n",
+    "import os\n__all__ = ['os']\n__all__ += ['sys']\n",
+    "def f(:\n    pass\n",  # a syntax error
+    "print('unclosed\n",
+    "class A:\n    size = 3\n    def area(self):\n        return size * __class__.__name__\n",
+    "[n for n in range(3)]\nprint(n)\n",
+    "if (m := 3) > 2:\n    print(m, __file__, __builtins__, WindowsError)\n",
+    "from __future__ import annotations\ndef f(x: Undefined) -> 'AlsoUndefined':\n    return x\n",
+    "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    import numpy as np\ndef f(a: 'np.ndarray'):\n    return a\n",
+    "try:\n    import ujson as json\nexcept ImportError:\n    import json\n",
+    "del never_bound\nx = 1\ndel x\nprint(x)\n",
+    "match point:\n    case (0, y):\n        print(y)\n    case _:\n        print(z)\n",
+    "def f():\n    return locals()\nimport os\nprint = 1\nprint(os)\n",
+    "async def go():\n    async with lock:\n        await sleep(1)\n    return [i async for i in feed()]\n",
+    "lambda: undefined_in_lambda\n",
+    "__all__ = ['f']\ndef f():\n    pass\nfrom m import *\n",
+    "import os.path\nimport os\n",
+    "",
+]
+
+
+def pyflakes_view(checker_class, code: str) -> list[tuple]:
+    import ast
+
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return ["syntax error"]
+    return [(type(m).__name__, m.lineno, m.col, m.message_args) for m in checker_class(tree).messages]
+
+
+def python_blocks(corpus_dir: Path) -> list[str]:
+    from qadeck.lint import FENCE_RE, PYTHON_LANGS, strip_cloze
+
+    blocks = []
+    for found in load_corpus(corpus_dir).cards:
+        for text in (found.question, found.answer, found.cloze, found.explanation):
+            blocks += [m.group("code") for m in FENCE_RE.finditer(strip_cloze(text or ""))
+                       if (m.group("lang") or "").lower() in PYTHON_LANGS]
+    return blocks
+
+
+def test_fast_checker_reports_exactly_what_pyflakes_does(tmp_path):
+    from pyflakes.checker import Checker
+
+    from qadeck.lint import flakes_checker
+    from test_bench_generate import load_generator
+
+    generate = load_generator().generate
+    generate(300, tmp_path / "similar", mode="similar")
+    generate(60, tmp_path / "distinct", mode="distinct")
+    shipped, similar, distinct = (python_blocks(d) for d in (ROOT / "cards", tmp_path / "similar", tmp_path / "distinct"))
+    assert len(shipped) >= 10 and len(similar) >= 20 and len(distinct) == 60
+    fast = flakes_checker()
+    for code in TRICKY_PYTHON + shipped + similar + distinct:
+        assert pyflakes_view(fast, code) == pyflakes_view(Checker, code), code
+    # The cases above do exercise what matters: messages of both kinds, and a use that must not leak.
+    assert pyflakes_view(fast, TRICKY_PYTHON[0]) == []
+    assert [m[0] for m in pyflakes_view(fast, TRICKY_PYTHON[1])] == ["UnusedImport"]
+    assert {"UndefinedName", "UnusedImport", "ImportStarUsage", "UndefinedExport"} <= {
+        m[0] for code in TRICKY_PYTHON for m in pyflakes_view(fast, code) if m != "syntax error"}
+
+
+def test_lint_findings_on_tricky_python_are_those_of_stock_pyflakes(tmp_path, monkeypatch):
+    from pyflakes.checker import Checker
+
+    import qadeck.lint
+
+    folder = default_thresholds_corpus(tmp_path, {
+        f"tricky-{n}": "代码：\n\n```python\n" + code + "```" for n, code in enumerate(TRICKY_PYTHON)})
+    corpus = load_corpus(folder)
+    fast = [str(f) for f in lint_corpus(corpus).findings]
+    qadeck.lint._python_hits.cache_clear()
+    monkeypatch.setattr(qadeck.lint, "flakes_checker", lambda: Checker)  # the stock checker, block by block
+    stock = [str(f) for f in lint_corpus(corpus).findings]
+    qadeck.lint._python_hits.cache_clear()  # no stock results left for other tests
+    assert fast == stock
+    rules = [line.split(": ")[2].split()[0] for line in fast]
+    assert rules.count("QD402") == 2 and "QD403" in rules and "QD404" in rules
+
+
 def test_shipped_corpus_has_no_lint_errors():
     report = lint_corpus(load_corpus(ROOT / "cards"))
     assert report.errors == []
+
+
+def test_lint_reads_unchanged_files_from_the_parsed_file_cache(cards, capsys, tmp_path):
+    cache = tmp_path / "cache"
+    first = lint(capsys, "--cards", "cards", "--cache-dir", str(cache))
+    assert [p.name.split("-")[0] for p in cache.iterdir() if p.is_dir()].count("parsed") == 1
+    assert lint(capsys, "--cards", "cards", "--cache-dir", str(cache)) == first
+    assert first[1] == EXPECTED
+    questions = cards / "questions.yaml"
+    questions.write_text(questions.read_text(encoding="utf-8").replace("Talk about gradient clipping.", "What does gradient clipping do?"),
+                         encoding="utf-8")
+    code, out, _ = lint(capsys, "--cards", "cards", "--cache-dir", str(cache))
+    assert code == 0
+    assert out.splitlines() == [l for l in EXPECTED.splitlines() if "'vague-en'" not in l]

@@ -206,6 +206,8 @@ def test_cloze_cards_match_what_anki_renders(corpus: Path, tmp_path: Path):
             assert f'<div class="card pv-face">{back}</div>' in article.group(0), f"{anchor} back differs from Anki"
             checked += 1
         assert checked == 6
+        for nid in col.find_notes('"note:qadeck Cloze"'):  # #card-ID links to a cloze note's first card
+            assert page.count(f'id="card-{col.get_note(nid)["Id"]}"') == 1
         assert page.count('<article class="pv-item"') == len(FIXTURE_IDS) + 6
         assert f"{len(FIXTURE_IDS) + 6} / {len(FIXTURE_IDS) + 6}" in page
     finally:
