@@ -186,10 +186,10 @@ def shipped(run: Run, work: Path) -> None:
         runs.append(build(ROOT / "cards", work / "shipped.apkg", "--cache-dir", cache))
         bare_runs.append(measure(bare_cmd))
     imports, warm, bare = median_of(import_runs), median_of(runs), median_of(bare_runs)
-    count = re.search(r": (\d+) card", warm["stdout"])
+    count = re.search(r": (\d+) note", warm["stdout"])
     run.note("import genanki, markdown, pygments.formatters, yaml, nh3 (median of 9)", f"{imports['wall']:.3f} s")
     run.note("import genanki, markdown, pygments, yaml, nh3 (median of 9)", f"{bare['wall']:.3f} s")
-    run.note(f"shipped corpus ({count.group(1) if count else '?'} cards): first run (empty cache)", f"{first['wall']:.3f} s")
+    run.note(f"shipped corpus ({count.group(1) if count else '?'} notes): first run (empty cache)", f"{first['wall']:.3f} s")
     run.note("shipped corpus, warm cache (median of 9)", f"{warm['wall']:.3f} s  [{fmt_stages(warm)}]")
     run.ratio("shipped build (warm) / library import", warm["wall"] / imports["wall"], 1.5,
               f"{warm['wall']:.2f} s vs {imports['wall']:.2f} s (bare `import pygments` line: {bare['wall']:.2f} s, "

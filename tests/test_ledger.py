@@ -121,7 +121,7 @@ def test_uncommitted_removal_is_retired_now_and_the_ledger_is_not_rewritten_when
     before = ledger.stat().st_mtime_ns
     build()
     assert ledger.stat().st_mtime_ns == before  # nothing changed: not rewritten, git stays clean
-    # The build cache (.cache/, git-ignored in a real corpus: see `qadeck new`) may grow; nothing else changes.
+    # The build cache (.cache/, git-ignored in a real corpus: see `qadeck init`) may grow; nothing else changes.
     assert subprocess.run(["git", "status", "--porcelain", "--", ".", ":!.cache"], capture_output=True, text=True).stdout == ""
     remove_card(checkout.root / "cards/deploy.yaml", GONE)
     build()
