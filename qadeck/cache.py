@@ -319,41 +319,45 @@ class ParsedFiles:
             raw = Path(path).read_bytes()
         except OSError:
             return parse(path, topics, problems)  # the loader reports it
-        key = self._store.key((str(path), repr(sorted(topics.items())), raw))
-        blob = self._store.get_many([key]).get(key)
-        if blob is not None:
-            from .model import Card
+        from .model import Card
 
-            try:
-                cards = pickle.loads(blob)
-            except Exception:  # written by this qadeck, yet unreadable (say, a class changed shape)
-                cards = None
-            if type(cards) is list and all(type(card) is Card for card in cards):
-                return cards
-        before = len(problems)
-        cards = parse(path, topics, problems, raw)
-        if len(problems) == before:
-            self._fresh[key] = pickle.dumps(cards, protocol=pickle.HIGHEST_PROTOCOL)
-        return cards
+        def fresh():
+            before = len(problems)
+            cards = parse(path, topics, problems, raw)
+            return cards, len(problems) == before
+
+        key = self._store.key((str(path), repr(sorted(topics.items())), raw))
+        return self._remembered(key, lambda v: type(v) is list and all(type(c) is Card for c in v), fresh)
 
     def ledger(self, path: Path, raw: bytes, parse):
         """The retirement ledger read from ``raw`` (the bytes of ``path``): ``parse()`` gives
         (ledger, problems); only a ledger without problems is stored."""
         from . import ledger
 
+        problems: list = []
+
+        def fresh():
+            found, problems[:] = parse()
+            return found, not problems
+
         key = self._store.key(("ledger", str(path), Path(ledger.__file__).read_bytes(), raw))
+        return self._remembered(key, lambda v: type(v) is ledger.Ledger, fresh), problems
+
+    def _remembered(self, key, valid, fresh):
+        """The value stored under ``key`` if it unpickles and is ``valid``; else ``fresh()`` ->
+        (value, storable), stored (at :meth:`save`) when storable."""
         blob = self._store.get_many([key]).get(key)
         if blob is not None:
             try:
-                found = pickle.loads(blob)
+                value = pickle.loads(blob)
             except Exception:  # written by this qadeck, yet unreadable (say, a class changed shape)
-                found = None
-            if type(found) is ledger.Ledger:
-                return found, []
-        found, problems = parse()
-        if not problems:
-            self._fresh[key] = pickle.dumps(found, protocol=pickle.HIGHEST_PROTOCOL)
-        return found, problems
+                value = None
+            if valid(value):
+                return value
+        value, storable = fresh()
+        if storable:
+            self._fresh[key] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        return value
 
     def save(self) -> None:
         """Store the files parsed in this build (errors are recorded in :attr:`stats`)."""
