@@ -28,15 +28,12 @@ from pyflakes.api import check as pyflakes_check  # noqa: E402
 from pyflakes.reporter import Reporter  # noqa: E402
 
 from qadeck.errors import display_path  # noqa: E402
+from qadeck.lint import FENCE_RE, PYTHON_LANGS, strip_cloze  # noqa: E402
 from qadeck.loader import load_corpus  # noqa: E402
 
 # What the blocks may import; torch 2.13.0 is the CPU build available offline on our machines.
 REQUIREMENTS = ["torch==2.13.0", "numpy"]
 TIMEOUT = 120
-_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>```+|~~~+)[ \t]*(?P<lang>[\w+-]*)[^\n]*\n(?P<body>.*?)^(?P=indent)(?P=fence)[ \t]*$",
-                    re.MULTILINE | re.DOTALL)
-_CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::[^{}]*?)?\}\}", re.DOTALL)
-PYTHON_LANGS = {"python", "py", "python3"}
 
 
 @dataclass(frozen=True)
@@ -51,24 +48,19 @@ class Block:
 
 
 def python_blocks(cards_dir: Path) -> list[Block]:
-    """Every fenced Python block of every card, cloze markers replaced by their text."""
+    """Every fenced Python block of every card, found and cloze-stripped exactly as the lint finds them."""
     blocks = []
     for card in load_corpus(cards_dir).cards:
         for key in ("question", "answer", "cloze", "explanation"):
-            text = getattr(card, key)
+            text = strip_cloze(getattr(card, key))  # keeps line breaks, so the lines below still hold
             key_line = card.line_of(key) or 0
-            for m in _FENCE.finditer(text):
-                if m.group("lang").lower() not in PYTHON_LANGS:
+            for m in FENCE_RE.finditer(text):
+                if (m.group("lang") or "").lower() not in PYTHON_LANGS:
                     continue
                 # Code spans lines, so the text is a block scalar (`answer: |`): it starts below its key.
-                line = key_line + 1 + text.count("\n", 0, m.start("body"))
-                code = _CLOZE.sub(r"\1", m.group("body"))
-                blocks.append(Block(card.id, card.location.path, line, _dedent(code, m.group("indent"))))
+                line = key_line + 1 + text.count("\n", 0, m.start("code"))
+                blocks.append(Block(card.id, card.location.path, line, m.group("code")))
     return blocks
-
-
-def _dedent(code: str, indent: str) -> str:
-    return "\n".join(line[len(indent):] if line.startswith(indent) else line for line in code.splitlines()) + "\n"
 
 
 def static_problems(block: Block) -> list[tuple[int, str]]:
