@@ -127,6 +127,11 @@ def sorted_problems(problems):
     return sorted(problems, key=key)
 
 
+def runnable(prog: str) -> str:
+    """How a user types the program in a hint: ``build.py`` is a script run by python."""
+    return "python build.py" if prog == "build.py" else prog
+
+
 def program_name(argv0: str | None = None) -> str:
     """``build.py`` when run as the checkout's script, else ``qadeck`` (console script, python -m)."""
     return "build.py" if Path(argv0 if argv0 is not None else sys.argv[0]).name == "build.py" else "qadeck"
@@ -219,9 +224,8 @@ def _run_build(args: argparse.Namespace, options: BuildOptions, show_output: boo
     for warning in shown:
         print(f"warning: {warning}", file=sys.stderr)
     if len(near) > len(shown):
-        command = "python build.py" if args.prog == "build.py" else args.prog
         print(f"warning: … and {len(near) - len(shown)} more near-duplicate question(s); "
-              f"`{command} --check --all-duplicates` lists them", file=sys.stderr)
+              f"`{runnable(args.prog)} --check --all-duplicates` lists them", file=sys.stderr)
     print(_lint_line(result.lint_warnings, args.cards, args.prog), file=sys.stderr)
     _print_summary(result, show_output)
     return result
@@ -336,7 +340,7 @@ def _import(args: argparse.Namespace, prog: str) -> int:
 
 def _check_hint(args: argparse.Namespace, prog: str) -> str:
     """A command that really checks what was written (``--check`` reads only the corpus folder)."""
-    command = "python build.py" if prog == "build.py" else prog
+    command = runnable(prog)
     cards = Path(args.cards)
     flag = "" if cards == Path("cards") else f" --cards {shlex.quote(display_path(cards))}"
     if args.output is None or Path(args.output).resolve().parent == cards.resolve():
@@ -374,8 +378,7 @@ def _lint_line(warnings: int, cards: Path, prog: str) -> str:
     if not warnings:
         return "lint: no problems found"
     where = "" if cards == Path("cards") else f" --cards {shlex.quote(str(cards))}"
-    command = "python build.py" if prog == "build.py" else prog
-    return f"lint: {warnings} warning(s); run: {command} lint{where}"
+    return f"lint: {warnings} warning(s); run: {runnable(prog)} lint{where}"
 
 
 def _print_summary(result: BuildResult, show_output: bool = True) -> None:
