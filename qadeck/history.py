@@ -191,12 +191,11 @@ def last_versions(root: Path, wanted: set[tuple[str, str]], now: int) -> dict[tu
     removed_at = now
     try:
         for sha, stamp, changes in commits:
-            for path, blob in sorted(state.items()):
-                if path.endswith(".yaml") and path.rsplit("/", 1)[-1] not in (TOPICS_FILE, LEDGER_FILE):
-                    for card in reader.cards(path, blob):
-                        key = (card.id, card.kind)
-                        if key in wanted and key not in found:
-                            found[key] = (removed_at, card)
+            for path, blob in _card_files(state, rel):
+                for card in reader.cards(path, blob):
+                    key = (card.id, card.kind)
+                    if key in wanted and key not in found:
+                        found[key] = (removed_at, card)
             if len(found) == len(wanted):
                 break
             removed_at = stamp  # older states lost the card in this commit
@@ -234,22 +233,28 @@ def cards_at(root: Path, ref: str) -> list[Card] | None:
     reader = _BlobReader(repo)
     try:
         cards = []
-        for path, blob in sorted(_tree_at(repo, sha, rel).items()):
-            if path.endswith(".yaml") and path.rsplit("/", 1)[-1] not in (TOPICS_FILE, LEDGER_FILE):
-                cards.extend(reader.cards(path, blob))
+        for path, blob in _card_files(_tree_at(repo, sha, rel), rel):
+            cards.extend(reader.cards(path, blob))
         return cards
     finally:
         reader.close()
+
+
+def _card_files(state: dict[str, str], rel: str):
+    """(path, blob) of the card files of a tree, sorted: as the loader reads them, the ``*.yaml``
+    directly in the corpus folder but its topics.yaml and ledger.yaml."""
+    start = len(rel) + 1 if rel else 0
+    for path, blob in sorted(state.items()):
+        name = path[start:]
+        if name.endswith(".yaml") and "/" not in name and name not in (TOPICS_FILE, LEDGER_FILE):
+            yield path, blob
 
 
 def _fingerprints(reader: "_BlobReader", state: dict[str, str], rel: str, commit: str) -> dict[str, str]:
     topics_path = f"{rel}/{TOPICS_FILE}" if rel else TOPICS_FILE
     names = reader.topic_names(topics_path, state.get(topics_path), commit)
     prints: dict[str, str] = {}
-    for path, blob in sorted(state.items()):
-        if path == topics_path or not path.endswith(".yaml") or "/" in path[len(rel) + 1 if rel else 0:] \
-                or path.rsplit("/", 1)[-1] == LEDGER_FILE:
-            continue
+    for path, blob in _card_files(state, rel):
         for card_id, print_ in reader.prints(path, blob, names, commit):
             prints.setdefault(card_id, print_)
     return prints
