@@ -376,7 +376,7 @@ def _loader_code(*more) -> bytes:
 
 class PastPrints:
     """Card fingerprints of past card-file versions, by git blob, for the history walk
-    (history.card_times): a rebuild reads and parses only the blobs it has not seen before.
+    (history.corpus_times): a rebuild reads and parses only the blobs it has not seen before.
 
     A blob's entry is keyed by its id, its path, the topic names it was fingerprinted with and the
     loader's and history's code; it holds (card id, fingerprint) pairs in file order. Only blobs that

@@ -127,9 +127,14 @@ def sorted_problems(problems):
     return sorted(problems, key=key)
 
 
-def runnable(prog: str) -> str:
-    """How a user types the program in a hint: ``build.py`` is a script run by python."""
-    return "python build.py" if prog == "build.py" else prog
+def runnable(prog: str, in_dir: Path | None = None) -> str:
+    """How a user types the program in a hint: ``build.py`` is a script run by python, from here
+    (or, for a hint that changes into ``in_dir`` first, by its path from there)."""
+    if prog != "build.py":
+        return prog
+    if in_dir is None:
+        return "python build.py"
+    return f"python {shlex.quote(os.path.relpath(Path.cwd() / 'build.py', Path(in_dir).resolve()))}"
 
 
 def program_name(argv0: str | None = None) -> str:
@@ -360,8 +365,10 @@ def _init(args: argparse.Namespace, prog: str) -> int:
         print(f"wrote {display_path(path)}")
     for path in kept:
         print(f"kept {display_path(path)} (exists; not overwritten)")
-    where = "" if Path(args.directory).resolve() == Path.cwd().resolve() else f"cd {display_path(args.directory)} && "
-    print(f"next: {where}{prog} build   (or: {prog} serve, to preview while you write)")
+    here = Path(args.directory).resolve() == Path.cwd().resolve()
+    where = "" if here else f"cd {shlex.quote(display_path(args.directory))} && "
+    command = runnable(prog, None if here else args.directory)
+    print(f"next: {where}{command} build   (or: {command} serve, to preview while you write)")
     return EXIT_OK
 
 

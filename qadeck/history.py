@@ -62,26 +62,49 @@ def fingerprint(card: Card, topic_names: dict[str, str]) -> str:
     return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
 
 
-def card_times(corpus: Corpus, clock: Clock, warnings: list[Problem] | None = None, memo=None) -> dict[str, int]:
-    """Card id -> when its content last changed (unix seconds; ``clock.now`` if uncommitted).
+@dataclass
+class CorpusTimes:
+    """What the history walk found (unix seconds; ``clock.now`` for what is not committed)."""
 
-    Turning that into a note's stamp (floor, SOURCE_DATE_EPOCH cap) is :meth:`Clock.stamp`'s job.
-    Past versions are read with the corpus's own limits; one that cannot be read only dates its
-    cards by the later commits, and is named in ``warnings``. ``memo``: a cache.PastPrints, so past
-    versions an earlier build fingerprinted are not read and parsed again.
+    cards: dict[str, int]  # card id -> when its content last changed
+    topics_value: int  # when the value read from topics.yaml (see corpus_times) last changed
+    warnings: list[Problem]  # a shallow clone; past versions that could not be read
+
+
+def corpus_times(corpus: Corpus, clock: Clock, topics_value: Callable[[bytes], object] = bytes,
+                 memo=None) -> CorpusTimes:
+    """When each card's content last changed, and when ``topics_value(topics.yaml's bytes)`` did.
+
+    One walk of the corpus folder's history dates both (topics.yaml lives in it), so a build asks
+    git once per corpus. Turning a time into a note's stamp (floor, SOURCE_DATE_EPOCH cap) is
+    :meth:`Clock.stamp`'s job. Past versions are read with the corpus's own limits; one that cannot
+    be read only dates its cards by the later commits, and is named in ``warnings``. ``memo``: a
+    cache.PastPrints, so past versions an earlier build fingerprinted are not read and parsed again.
+    The value (e.g. ``lang``, which the note type's templates carry) is dated like a card: the
+    oldest commit of the newest unbroken run in which it equals today's, so edits elsewhere in the
+    file do not move it. Outside git, both come from the files' modification times.
     """
     root = Path(corpus.root)
-    repo = _git_toplevel(root)
+    topics = root / TOPICS_FILE
+    try:
+        current_value = topics_value(topics.read_bytes())
+    except OSError:
+        current_value = _UNREADABLE
+    repo = _repo(root)
     if repo is None:
         file_times: dict = {}  # one stat per card file, not per card
         for card in corpus.cards:
             if card.location.path not in file_times:
                 file_times[card.location.path] = int(Path(card.location.path).stat().st_mtime)
-        return {card.id: file_times[card.location.path] for card in corpus.cards}
+        value = clock.now if current_value is _UNREADABLE else int(topics.stat().st_mtime)
+        return CorpusTimes({card.id: file_times[card.location.path] for card in corpus.cards}, value, [])
+    top, shallow = repo
+    warnings = [_shallow_warning(root)] if shallow else []
     names = {key: topic.name for key, topic in corpus.topics.items()}
     current = {card.id: fingerprint(card, names) for card in corpus.cards}
-    times = _git_card_times(repo, root, current, [] if warnings is None else warnings, memo)
-    return {card_id: times.get(card_id, clock.now) for card_id in current}
+    times, value = _git_corpus_times(top, root, current, warnings, memo, current_value, topics_value)
+    return CorpusTimes({card_id: times.get(card_id, clock.now) for card_id in current},
+                       clock.now if value is None else value, warnings)
 
 
 def tree_time(directory: Path, clock: Clock, names: tuple[str, ...]) -> int:
@@ -99,78 +122,56 @@ def tree_time(directory: Path, clock: Clock, names: tuple[str, ...]) -> int:
     return max(mtimes, default=clock.now)
 
 
-def value_time(path: Path, value_of: Callable[[bytes], object], clock: Clock) -> int:
-    """When the value that ``value_of`` reads from the file at ``path`` last changed.
-
-    E.g. topics.yaml's ``lang``, which the note type's templates depend on: edits elsewhere in the
-    file do not move the time. In git: the oldest commit of the newest unbroken run of commits in
-    which the value equals today's ("now" when the working tree's value is not committed yet).
-    Outside git: the file's modification time.
-    """
-    path = Path(path)
-    try:
-        current = value_of(path.read_bytes())
-    except OSError:
-        return clock.now
-    repo = _git_toplevel(path.parent)
-    if repo is None:
-        return int(path.stat().st_mtime)
-    rel = _rel(repo, path)
-    commits = _commits(repo, rel)
-    if not commits:
-        return clock.now  # never committed
-    blob = _tree_at(repo, commits[0][0], rel).get(rel)
-    found = None
-    reader = _BlobReader(repo)
-    try:
-        for _sha, stamp, changes in commits:
-            if blob is None or value_of(reader.read(blob)) != current:
-                break
-            found = stamp
-            for changed, old_blob in changes:  # step to the parent's version
-                if changed == rel:
-                    blob = None if old_blob == _NULL_SHA else old_blob
-    finally:
-        reader.close()
-    return clock.now if found is None else found
+_SHALLOW = ("this is a shallow git clone, so cards are dated by its oldest commit and "
+            "a later commit may re-send every note; run 'git fetch --unshallow'")
+_UNREADABLE = object()  # topics.yaml could not be read: its value is "now"
 
 
-def history_warnings(corpus: Corpus) -> list[Problem]:
+def _shallow_warning(root: Path) -> Problem:
     """A shallow clone hides when cards changed: every card looks as old as the clone's boundary."""
-    root = Path(corpus.root)
-    repo = _repo(root)
-    if repo is None or not repo[1]:
-        return []
-    return [Problem(Location(root), "this is a shallow git clone, so cards are dated by its oldest commit and "
-                                    "a later commit may re-send every note; run 'git fetch --unshallow'")]
+    return Problem(Location(root), _SHALLOW)
 
 
-def _git_card_times(repo: Path, root: Path, current: dict[str, str], warnings: list[Problem], memo=None) -> dict[str, int]:
+def _git_corpus_times(repo: Path, root: Path, current: dict[str, str], warnings: list[Problem], memo,
+                      current_value, topics_value) -> tuple[dict[str, int], int | None]:
+    """(card id -> time, the topics value's time or None) from the first-parent walk of ``root``."""
     rel = _rel(repo, root)
     commits = _commits(repo, rel)
     if not commits:
-        return {}
+        return {}, None
     state = _tree_at(repo, commits[0][0], rel)
+    topics_path = f"{rel}/{TOPICS_FILE}" if rel else TOPICS_FILE
     reader = _BlobReader(repo, warnings, memo)
     times: dict[str, int] = {}
-    # Cards whose HEAD version differs from the working tree are uncommitted edits: "now".
-    pending = {cid for cid, fp in _fingerprints(reader, state, rel, commits[0][0]).items() if current.get(cid) == fp}
-    for index, (sha, stamp, changes) in enumerate(commits):
-        if not pending:
-            break
-        prints = _fingerprints(reader, state, rel, sha)
-        for cid in list(pending):
-            if prints.get(cid) == current[cid]:
-                times[cid] = stamp  # still identical this far back: dated by this commit
-            else:
-                pending.discard(cid)
-        for path, old_blob in changes:  # step to the parent's version of the corpus
-            if old_blob == _NULL_SHA:
-                state.pop(path, None)
-            else:
-                state[path] = old_blob
-    reader.close()
-    return times
+    value_time = None
+    value_pending = current_value is not _UNREADABLE
+    try:
+        # Cards whose HEAD version differs from the working tree are uncommitted edits: "now".
+        pending = {cid for cid, fp in _fingerprints(reader, state, rel, commits[0][0]).items() if current.get(cid) == fp}
+        for sha, stamp, changes in commits:
+            if not pending and not value_pending:
+                break
+            if pending:
+                prints = _fingerprints(reader, state, rel, sha)
+                for cid in list(pending):
+                    if prints.get(cid) == current[cid]:
+                        times[cid] = stamp  # still identical this far back: dated by this commit
+                    else:
+                        pending.discard(cid)
+            if value_pending:
+                blob = state.get(topics_path)
+                if blob is not None and reader.value(blob, topics_value) == current_value:
+                    value_time = stamp
+                else:
+                    value_pending = False
+            for path, old_blob in changes:  # step to the parent's version of the corpus
+                if old_blob == _NULL_SHA:
+                    state.pop(path, None)
+                else:
+                    state[path] = old_blob
+    finally:
+        reader.close()
+    return times, value_time
 
 
 def last_versions(root: Path, wanted: set[tuple[str, str]], now: int) -> dict[tuple[str, str], tuple[int, Card]]:
@@ -264,16 +265,22 @@ class _BlobReader:
     """Reads git blobs through one ``git cat-file --batch`` process; each blob is parsed once."""
 
     def __init__(self, repo: Path, warnings: list[Problem] | None = None, memo=None):
-        self._proc = subprocess.Popen(["git", "-C", str(repo), "cat-file", "--batch"],
-                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self._proc: subprocess.Popen | None = None  # started on the first read: a memo may answer everything
         self._repo = repo
         self._warnings = warnings
         self._cards: dict[str, list[Card]] = {}
         self._names: dict[str | None, dict[str, str]] = {None: {}}
         self._memo = memo  # cache.PastPrints or None
         self._prints: dict[tuple, list[tuple[str, str]]] = {}
+        self._raw: dict[str, bytes] = {}  # topics.yaml versions: read for their names and their value
+        self._values: dict[str, object] = {}
 
     def read(self, blob: str) -> bytes:
+        if blob in self._raw:
+            return self._raw[blob]
+        if self._proc is None:
+            self._proc = subprocess.Popen(["git", "-C", str(self._repo), "cat-file", "--batch"],
+                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         assert self._proc.stdin and self._proc.stdout
         self._proc.stdin.write(blob.encode() + b"\n")
         self._proc.stdin.flush()
@@ -304,7 +311,8 @@ class _BlobReader:
     def topic_names(self, path: str, blob: str | None, commit: str) -> dict[str, str]:
         if blob not in self._names:
             problems: list[Problem] = []
-            self._names[blob] = topic_names_from_bytes(self._repo / path, self.read(blob), problems)
+            self._raw[blob] = self.read(blob)
+            self._names[blob] = topic_names_from_bytes(self._repo / path, self._raw[blob], problems)
             self._unreadable(path, commit, problems)
         return self._names[blob]
 
@@ -315,10 +323,20 @@ class _BlobReader:
             self._warnings.append(Problem(Location(self._repo / path), f"the version in commit {commit[:10]} cannot be read "
                                           f"({whole[0].message}); its cards are dated by later commits"))
 
+    def value(self, blob: str, value_of: Callable[[bytes], object]):
+        """``value_of`` one version of topics.yaml (each version is read and parsed once)."""
+        if blob not in self._values:
+            if blob not in self._raw:
+                self._raw[blob] = self.read(blob)
+            self._values[blob] = value_of(self._raw[blob])
+        return self._values[blob]
+
     def close(self) -> None:
-        assert self._proc.stdin
-        self._proc.stdin.close()
-        self._proc.wait()
+        if self._proc is not None:
+            assert self._proc.stdin
+            self._proc.stdin.close()
+            self._proc.wait()
+            self._proc = None
 
 
 def _commits(repo: Path, rel: str) -> list[tuple[str, int, list[tuple[str, str]]]]:

@@ -94,8 +94,18 @@ def _missing_lang(cards: list[Card], where: Location) -> list[Problem]:
                            "their glyphs (AnkiDroid picks Japanese ones); add e.g. 'lang: zh-Hans' (or zh-Hant, ja)")]
 
 
+# Tags langcodes accepts and spells exactly so (a test checks each): these skip importing its
+# language registry, which costs a small build as much as reading all its cards.
+COMMON_LANGS = frozenset({
+    "zh", "zh-Hans", "zh-Hant", "zh-CN", "zh-TW", "zh-HK", "zh-SG", "zh-Hans-CN", "zh-Hant-TW", "zh-Hant-HK",
+    "ja", "ja-JP", "ko", "ko-KR", "en", "en-US", "en-GB", "de", "fr", "es", "pt", "pt-BR", "ru", "it", "vi",
+})
+
+
 def read_lang(value, path: Path, line: int, problems: list[Problem]) -> str:
     """A BCP 47 language tag from topics.yaml, in its canonical spelling ("" when invalid)."""
+    if isinstance(value, str) and value.strip() in COMMON_LANGS:
+        return value.strip()
     import langcodes
 
     if not isinstance(value, str) or not value.strip():

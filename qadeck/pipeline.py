@@ -9,7 +9,7 @@ from typing import Callable
 from .apkg import write_apkg
 from .assemble import PackagePlan, assemble
 from .errors import InputError, Problem
-from .history import Clock, card_times, history_warnings, tree_time, value_time
+from .history import Clock, corpus_times, tree_time
 from .changes import Changes, changes_since, deck_descriptions
 from .ledger import ledger_text, read_ledger, retired_for, retired_notice, update_ledger
 from .loader import LEDGER_FILE, TOPICS_FILE, lang_from_bytes, read_corpus, slugify
@@ -133,19 +133,19 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
                 raise InputError(found)
             return result
         selected = replace(corpus, cards=cards)
-        past: list[Problem] = []  # past versions in git that could not be read
         memo = None
         if cache is not None:
             from .cache import PastPrints
 
             memo = PastPrints(cache)
-        times = {cid: clock.stamp(t, RENDERED_SINCE) for cid, t in card_times(selected, clock, past, memo).items()}
+        # The templates carry topics.yaml's lang, so the note type is as new as the newer of the two.
+        dated = corpus_times(selected, clock, lambda raw: lang_from_bytes(Path(TOPICS_FILE), raw), memo)
+        times = {cid: clock.stamp(t, RENDERED_SINCE) for cid, t in dated.cards.items()}
         if memo is not None:
             memo.save()
-        # The templates carry topics.yaml's lang, so the note type is as new as the newer of the two.
-        lang_time = value_time(Path(corpus.root) / TOPICS_FILE, lambda raw: lang_from_bytes(Path(TOPICS_FILE), raw), clock)
-        note_type_time = clock.stamp(max(tree_time(options.templates_dir, clock, TEMPLATE_FILES), lang_time), RENDERED_SINCE)
-        result.warnings += history_warnings(selected) + past
+        note_type_time = clock.stamp(max(tree_time(options.templates_dir, clock, TEMPLATE_FILES), dated.topics_value),
+                                     RENDERED_SINCE)
+        result.warnings += dated.warnings
         lap("history")
         rendered, result.render_stats = pending.result()
         lap("render")

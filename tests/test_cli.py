@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from conftest import FIXTURES, ROOT, run_cli
-from qadeck.cli import program_name
+from qadeck.cli import main, program_name
 
 
 def help_text(*args: str) -> str:
@@ -46,6 +46,20 @@ def test_init_scaffolds_a_project_that_builds_and_never_overwrites(tmp_path, mon
     monkeypatch.chdir(project)
     assert run_cli("build") == 0
     assert list(Path("dist").glob("*.apkg"))
+
+
+def test_init_hint_is_a_command_that_builds_the_new_project(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["init", "deck"], prog="build.py") == 0
+    assert capsys.readouterr().out.splitlines()[-1] == \
+        "next: cd deck && python ../build.py build   (or: python ../build.py serve, to preview while you write)"
+    assert main(["init", "my deck"], prog="qadeck") == 0
+    assert capsys.readouterr().out.splitlines()[-1] == \
+        "next: cd 'my deck' && qadeck build   (or: qadeck serve, to preview while you write)"
+    monkeypatch.chdir(tmp_path / "deck")
+    assert main(["init"], prog="build.py") == 0
+    assert capsys.readouterr().out.splitlines()[-1] == \
+        "next: python build.py build   (or: python build.py serve, to preview while you write)"
 
 
 def test_import_hint_is_a_command_that_checks_what_was_written(tmp_path, monkeypatch, capsys):

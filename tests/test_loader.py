@@ -328,6 +328,18 @@ def test_lang_is_spelled_canonically_on_the_cards(cwd, corpus, tmp_path):
         col.close()
 
 
+def test_common_langs_are_what_langcodes_accepts_and_spells_so():
+    """The tags read without langcodes give exactly what langcodes would: valid, canonical."""
+    import langcodes
+
+    from qadeck.loader import COMMON_LANGS, read_lang
+
+    for tag in COMMON_LANGS:
+        assert langcodes.tag_is_valid(tag) and langcodes.standardize_tag(tag) == tag, tag
+        problems = []
+        assert read_lang(f" {tag} ", Path("topics.yaml"), 3, problems) == tag and not problems
+
+
 def test_missing_lang_is_a_warning_when_cards_are_chinese(cwd, corpus, capsys):
     _set_lang(corpus, "")
     assert run_cli("--cards", "cards", "--check") == 0
