@@ -42,6 +42,7 @@ import pickle
 import shutil
 import struct
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,12 +61,17 @@ Fields = tuple  # tuple[str, ...]: the rendered Markdown fields of one card
 
 
 def render_context(templates_dir: Path | None) -> bytes:
-    """Everything besides a card's own text that can change its rendered HTML."""
-    import markdown
+    """Everything besides a card's own text that can change its rendered HTML.
+
+    Markdown and markdown_render (which loads Markdown and Pygments' formatters) are read, not
+    imported: a build whose cards are all cached never needs them, and loading them would cost a
+    small corpus's warm build more than its own work. markdown_render's code holds its extensions
+    and their settings.
+    """
     import nh3
     import pygments
 
-    from . import cloze, htmltree, markdown_render, render, sanitize, tex
+    from . import cloze, htmltree, render, sanitize, tex
 
     styles = b""
     if templates_dir is not None:
@@ -75,18 +81,30 @@ def render_context(templates_dir: Path | None) -> bytes:
             styles = b"?"
     context = {
         "renderer": render.RENDERER_VERSION,
-        "markdown": markdown.__version__,
+        "markdown": _markdown_version(),
         "pygments": pygments.__version__,
         "nh3": getattr(nh3, "__version__", "?"),
-        "extensions": markdown_render.EXTENSIONS,
-        "codehilite": {k: v for k, v in markdown_render.EXTENSION_CONFIGS["codehilite"].items() if isinstance(v, (str, bool, int))},
         "sanitizer": [sorted(sanitize.TAGS), {k: sorted(v) for k, v in sorted(sanitize.ATTRIBUTES.items())},
                       sorted(sanitize.URL_SCHEMES), sorted(sanitize.STYLE_PROPERTIES)],
         "pygments_styles": hashlib.blake2b(styles).hexdigest(),
         # The rendering code itself: a change without a RENDERER_VERSION bump must not serve stale HTML.
-        "code": hashlib.blake2b(b"".join(Path(m.__file__).read_bytes() for m in (markdown_render, render, sanitize, cloze, htmltree, tex))).hexdigest(),
+        "code": hashlib.blake2b(b"".join(Path(m.__file__).read_bytes() for m in (render, sanitize, cloze, htmltree, tex))
+                                + Path(__file__).with_name("markdown_render.py").read_bytes()).hexdigest(),
     }
     return json.dumps(context, sort_keys=True).encode()
+
+
+def _markdown_version() -> str:
+    """Python-Markdown's version file (``__meta__.py``, which holds ``__version_info__``), hashed."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("markdown")
+    try:
+        return hashlib.blake2b(Path(spec.origin).with_name("__meta__.py").read_bytes()).hexdigest()
+    except (AttributeError, TypeError, OSError):  # laid out otherwise: ask the module itself
+        import markdown
+
+        return markdown.__version__
 
 
 def secret_path() -> Path:
@@ -111,9 +129,15 @@ def load_secret() -> tuple[bytes, str]:
     fresh = os.urandom(32)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(fresh)
+        # Written whole under another name, then linked into place (never replacing one): a build
+        # racing this one reads either no key or the whole key, never an empty file.
+        fd, tmp = tempfile.mkstemp(prefix=".cache-key.", dir=path.parent)  # mode 0600
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(fresh)
+            os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
         return fresh, ""
     except FileExistsError:  # another build made it meanwhile, or it is not a key
         try:

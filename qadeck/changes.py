@@ -3,14 +3,13 @@ counts in the build summary."""
 from __future__ import annotations
 
 import html
+import marshal
 from dataclasses import dataclass
 from pathlib import Path
 
 from .assemble import deck_name
 from .errors import UsageError
-from .markdown_render import MarkdownRenderer
 from .model import Card, Corpus
-from .sanitize import sanitize
 
 SHOWN = 15  # questions listed per group; the rest are counted
 
@@ -51,8 +50,33 @@ def changes_since(corpus: Corpus, ledger, ref: str | None) -> Changes | None:
     return Changes(ref, tuple(added), tuple(changed), tuple(retired), tuple(moved))
 
 
-def deck_descriptions(corpus: Corpus, changes: Changes | None) -> dict[str, str]:
-    """Deck name -> sanitised HTML description, from topics.yaml's ``description:`` keys."""
+def deck_descriptions(corpus: Corpus, changes: Changes | None, cache=None) -> dict[str, str]:
+    """Deck name -> sanitised HTML description, from topics.yaml's ``description:`` keys.
+
+    ``cache`` (a cache.RenderCache, whose key covers the renderer) keeps them, so a build that
+    renders no card does not load Markdown to render the same descriptions again.
+    """
+    if cache is None:
+        return _descriptions(corpus, changes)
+    from .cache import ResultCache
+
+    store = ResultCache(cache.root, "descriptions", cache.secret)
+    topics = tuple((key, topic.name, topic.description) for key, topic in corpus.topics.items())
+    inputs = (corpus.deck, corpus.description, topics, None if changes is None else
+              (changes.ref, changes.added, changes.changed, changes.retired, changes.moved))
+    key = cache.key([Path(__file__).read_bytes(), marshal.dumps(inputs)])
+    found = store.get(key, lambda value: type(value) is dict and all(type(k) is str and type(v) is str
+                                                                     for k, v in value.items()))
+    if found is None:
+        found = _descriptions(corpus, changes)
+        store.put(key, found)
+    return found
+
+
+def _descriptions(corpus: Corpus, changes: Changes | None) -> dict[str, str]:
+    from .markdown_render import MarkdownRenderer
+    from .sanitize import sanitize
+
     renderer = MarkdownRenderer()
     found = {}
     top = sanitize(renderer.convert(corpus.description)) if corpus.description else ""
@@ -66,8 +90,12 @@ def deck_descriptions(corpus: Corpus, changes: Changes | None) -> dict[str, str]
     return found
 
 
-def change_block(changes: Changes, renderer: MarkdownRenderer | None = None) -> str:
-    """The "what changed" list, by question (each rendered like the card's own question)."""
+def change_block(changes: Changes, renderer=None) -> str:
+    """The "what changed" list, by question (each rendered like the card's own question);
+    ``renderer``: a markdown_render.MarkdownRenderer."""
+    from .markdown_render import MarkdownRenderer
+    from .sanitize import sanitize
+
     renderer = renderer or MarkdownRenderer()
     parts = [f"<p><b>本版更新</b>（自 {html.escape(changes.ref)}）：新增 {len(changes.added)}，"
              f"修改 {len(changes.changed)}，退役 {len(changes.retired)}</p>"]
@@ -82,7 +110,7 @@ def change_block(changes: Changes, renderer: MarkdownRenderer | None = None) -> 
     return sanitize("".join(parts))
 
 
-def _inline(renderer: MarkdownRenderer, question: str) -> str:
+def _inline(renderer, question: str) -> str:
     """A question's first paragraph as inline HTML (the list item holds no <p>)."""
     first = question.strip().split("\n\n", 1)[0]
     rendered = renderer.convert(" ".join(first.split()))

@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
-from markdown.extensions.fenced_code import FencedBlockPreprocessor
-
 from .errors import Location, Problem, display_path
 from .lint_rules import ERROR, RULES, LintSettings
 from .model import Card, Corpus
@@ -30,8 +28,14 @@ LINT_VERSION = "1"
 FIELDS = ("question", "answer", "cloze", "explanation")
 PYTHON_LANGS = ("python", "py", "python3", "py3")
 
-# Python-Markdown's own fence pattern: the linter sees exactly the code blocks the card renders.
-FENCE_RE = FencedBlockPreprocessor.FENCED_BLOCK_RE
+
+def fence_re() -> re.Pattern:
+    """Python-Markdown's own fence pattern: the linter sees exactly the code blocks the card renders.
+    (Imported on first use: a build whose lint is cached loads no Markdown.)"""
+    from markdown.extensions.fenced_code import FencedBlockPreprocessor
+
+    return FencedBlockPreprocessor.FENCED_BLOCK_RE
+
 
 # Han characters (and kana, hangul) count one each; a run of other letters or digits is one word.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003ffff"
@@ -396,12 +400,12 @@ def strip_cloze(text: str, deletions: list[str] | None = None) -> str:
 
 def without_code(text: str) -> str:
     """The text with fenced code blocks blanked (their lines kept, so line numbers still hold)."""
-    return FENCE_RE.sub(lambda m: "\n" * m.group(0).count("\n"), text)
+    return fence_re().sub(lambda m: "\n" * m.group(0).count("\n"), text)
 
 
 def _code_hits(name: str, text: str) -> list[list]:
     hits: list[list] = []
-    for match in FENCE_RE.finditer(text):
+    for match in fence_re().finditer(text):
         fence = text.count("\n", 0, match.start())
         lang = (match.group("lang") or "").lower()
         if not lang and not match.group("attrs"):

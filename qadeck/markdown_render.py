@@ -11,8 +11,10 @@ import re
 import xml.etree.ElementTree as etree
 
 import markdown
-from markdown.inlinepatterns import HTML_RE, HtmlInlineProcessor
+from markdown.extensions import Extension
+from markdown.inlinepatterns import HTML_RE, HtmlInlineProcessor, InlineProcessor
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import STX
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.token import Token
@@ -20,7 +22,6 @@ from pygments.util import ClassNotFound
 
 from .cloze import PLACEHOLDER
 from .sanitize import TAGS
-from .tex import MathExtension
 
 EXTENSIONS = ["fenced_code", "codehilite", "tables", "sane_lists"]
 _FORMATTERS: dict[str, HtmlFormatter] = {}
@@ -167,6 +168,37 @@ class _ScrollingTables(Treeprocessor):
                     parent.remove(child)
                     wrapper.append(child)
                     parent.insert(index, wrapper)
+
+
+# --- Math: $…$ and $$…$$ become Anki's MathJax delimiters (what may reach MathJax: tex.py) ---
+
+# Display: $$…$$ (may span lines of one paragraph). Inline: $…$ where the opening $ is followed and
+# the closing $ preceded by a non-space, and the closing $ is not followed by a digit (pandoc's
+# rule), so "$5 and $10" stays text. A backslash before a $ makes it a plain dollar.
+MATH_RE = (r"(?<![\\$])\$\$(?!\$)(?P<display>.+?)(?<!\\)\$\$"
+           r"|(?<![\\$])\$(?![\s$])(?P<inline>(?:\\.|[^\\$])+?)(?<![\s\\])\$(?![$\d])"
+           # Anki's own delimiters written directly stay math (Markdown would drop their backslashes).
+           r"|(?<!\\)\\\[(?P<display2>.+?)(?<!\\)\\\]|(?<!\\)\\\((?P<inline2>.+?)(?<!\\)\\\)")
+
+
+class _MathProcessor(InlineProcessor):
+    def handleMatch(self, m, data):  # noqa: N802 (Markdown's API)
+        # A plain string is stashed by Markdown as text: no emphasis inside, escaped on output.
+        if STX in m.group(0):
+            return None, None, None  # a code span inside: the code wins, so this is no math
+        display = m.group("display") if m.group("display") is not None else m.group("display2")
+        if display is not None:
+            return f"\\[{display}\\]", m.start(0), m.end(0)
+        inline = m.group("inline") if m.group("inline") is not None else m.group("inline2")
+        return f"\\({inline}\\)", m.start(0), m.end(0)
+
+
+class MathExtension(Extension):
+    def extendMarkdown(self, md):  # noqa: N802
+        # After code spans (190), before escapes (180): TeX's own backslashes stay as written.
+        md.inlinePatterns.register(_MathProcessor(MATH_RE, md), "qadeck-math", 185)
+        if "$" not in md.ESCAPED_CHARS:
+            md.ESCAPED_CHARS.append("$")  # "\$" writes a dollar sign
 
 
 class MarkdownRenderer:

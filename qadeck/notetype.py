@@ -6,13 +6,7 @@ import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from pygments.formatters import HtmlFormatter
-from pygments.style import Style
-from pygments.styles import get_style_by_name
-from pygments.token import STANDARD_TYPES, string_to_tokentype
-
 from .errors import InputError, Location, Problem, QadeckError
-from .markdown_render import INDENT_CLASS, MAX_INDENT
 
 # Anki imports a note type whose field or template *names* changed as a new note type and skips
 # its notes, so these names never change (tests pin them). Content and CSS may change freely.
@@ -64,8 +58,12 @@ def load_note_type(templates_dir: Path = DEFAULT_TEMPLATES) -> NoteType:
     return load_note_types(templates_dir, ("qa",))["qa"]
 
 
-def load_note_types(templates_dir: Path = DEFAULT_TEMPLATES, kinds=("qa", "cloze")) -> dict[str, NoteType]:
-    """kind -> note type, for each of ``kinds``; raises InputError naming every problem in ``templates/``."""
+def load_note_types(templates_dir: Path = DEFAULT_TEMPLATES, kinds=("qa", "cloze"), cache=None) -> dict[str, NoteType]:
+    """kind -> note type, for each of ``kinds``; raises InputError naming every problem in ``templates/``.
+
+    ``cache`` (a cache.RenderCache) keeps the code CSS made from ``pygments.yaml``, so a build that
+    renders nothing does not import Pygments to make the same CSS again.
+    """
     from .loader import read_corpus_file
     from .yamlread import read_yaml
 
@@ -104,7 +102,7 @@ def load_note_types(templates_dir: Path = DEFAULT_TEMPLATES, kinds=("qa", "cloze
             problems.append(Problem(Location(styles_path, 1), "must have both 'light:' and 'dark:' code styles"))
         else:
             try:
-                css = pygments_css(styles["light"], styles["dark"])
+                css = code_css(styles, raw, cache)
             except QadeckError as exc:
                 problems.append(Problem(Location(styles_path, 1), str(exc).removeprefix("pygments.yaml: ")))
     if problems:
@@ -113,12 +111,34 @@ def load_note_types(templates_dir: Path = DEFAULT_TEMPLATES, kinds=("qa", "cloze
     for kind in kinds:
         name, key, fields, template_name, front, back = _KINDS[kind]
         types[kind] = NoteType(name=name, key=key, fields=fields, template_name=template_name, front=texts[front],
-                               back=texts[back], css=texts["card.css"] + "\n" + code_line_css() + css, kind=kind)
+                               back=texts[back], css=texts["card.css"] + "\n" + css, kind=kind)
     return types
+
+
+def code_css(styles: dict, raw: bytes, cache=None) -> str:
+    """The CSS of code blocks: line indentation and the colours of ``styles`` (pygments.yaml, whose
+    bytes are ``raw``), remembered beside ``cache`` when given (the render context it is keyed by
+    covers Pygments' version and this file's code is added)."""
+    def make() -> str:
+        return code_line_css() + pygments_css(styles["light"], styles["dark"])
+
+    if cache is None:
+        return make()
+    from .cache import ResultCache
+
+    store = ResultCache(cache.root, "code-css", cache.secret)
+    key = cache.key([Path(__file__).read_bytes(), raw])
+    css = store.get(key, lambda value: type(value) is str)
+    if css is None:
+        css = make()
+        store.put(key, css)
+    return css
 
 
 def code_line_css() -> str:
     """The indentation (in columns) of each ``.qa-indent-N`` code line, for card.css's hanging indent."""
+    from .markdown_render import INDENT_CLASS, MAX_INDENT
+
     rules = " ".join(f".{INDENT_CLASS}{n} {{ --qa-indent: {n}ch; }}" for n in range(1, MAX_INDENT + 1))
     return f"/* Code line indentation (qadeck.markdown_render.LineFormatter) */\n{rules}\n"
 
@@ -156,6 +176,9 @@ _STYLE_STRING = re.compile(rf"(?:{_STYLE_WORD}(?:\s+{_STYLE_WORD})*)?")
 def pygments_style(spec, label: str = "style") -> type[Style]:
     """A style from ``pygments.yaml``: a built-in name (``monokai``) or a mapping written out there
     (``background``, ``highlight``, ``tokens: {Keyword: "#cf222e", ...}``)."""
+    from pygments.style import Style
+    from pygments.styles import get_style_by_name
+    from pygments.token import STANDARD_TYPES, string_to_tokentype
     from pygments.util import ClassNotFound
 
     if isinstance(spec, str):
@@ -186,6 +209,8 @@ _NIGHT_RESETS = {"color": "inherit", "background-color": "transparent", "font-we
 
 def _token_rules(style: type[Style]) -> dict[str, dict[str, str]]:
     """CSS class ('' = the code block itself) -> declarations, in Pygments' order (general first)."""
+    from pygments.formatters import HtmlFormatter
+
     rules: dict[str, dict[str, str]] = {"": {"background-color": style.background_color}}
     if style.highlight_color:
         rules["hll"] = {"background-color": style.highlight_color}

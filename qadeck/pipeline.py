@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from .apkg import write_apkg
+from .apkg import PackageReuse, write_apkg
 from .assemble import PackagePlan, assemble
 from .errors import InputError, Problem
 from .history import Clock, corpus_times, tree_time
@@ -86,7 +86,8 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
     note_types = {}
     try:
         # The cloze templates are needed (and checked) only when the corpus has cloze cards.
-        note_types = load_note_types(options.templates_dir, tuple(dict.fromkeys(["qa", *(c.kind for c in corpus.cards)])))
+        note_types = load_note_types(options.templates_dir, tuple(dict.fromkeys(["qa", *(c.kind for c in corpus.cards)])),
+                                     cache)
     except InputError as exc:
         problems += exc.problems
     if parsed is not None and not problems:
@@ -157,10 +158,18 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
     shipped_retired = [(retired_notice(item, r.retired_at), clock.stamp(r.retired_at, RENDERED_SINCE))
                        for item, r in zip(gone, retired)]
     plan = assemble(corpus, live, note_types, times, note_type_time, shipped_retired,
-                    deck_descriptions(corpus, result.changes))
+                    deck_descriptions(corpus, result.changes, cache))
     lap("assemble")
     result.plan = plan
-    outputs = [(output, lambda tmp: write_apkg(plan, tmp))]
+    reuse = PackageReuse(plan, cache) if cache is not None else None
+    outputs = []
+    if reuse is None or not reuse.keep(output):  # an unchanged package is left as it is
+        def write_package(tmp: Path) -> None:
+            write_apkg(plan, tmp)
+            if reuse is not None:
+                reuse.remember(tmp)
+
+        outputs.append((output, write_package))
     ledger_path = Path(options.cards_dir) / LEDGER_FILE
     # Rewritten only when what it records changed: an unchanged ledger costs no text and no write.
     if options.write_ledger and ledger.shipped and (ledger != shipped_before or not ledger_path.is_file()):
@@ -173,10 +182,11 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
         page = render_preview(selected, live, note_types)
         outputs.append((Path(options.html), lambda tmp: tmp.write_text(page, encoding="utf-8")))
         result.html = Path(options.html)
-    for path, _ in outputs:  # left by a build that was killed (kill -9, power loss)
+    for path in dict.fromkeys([output, *(path for path, _ in outputs)]):  # left by a build that was killed (kill -9, power loss)
         sweep_stale_temps(path)
     # Package and preview land together or not at all.
-    result.size = write_all_atomically(outputs)[0]
+    write_all_atomically(outputs)
+    result.size = output.stat().st_size
     result.output = output
     lap("write")
     return result

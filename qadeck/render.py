@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from html import escape  # markdown_render.escape's rule; importing that module loads Markdown, which cached cards never need
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from . import cloze
 from .errors import InputError, Location, Problem
-from .markdown_render import LINE_CLASS, MarkdownRenderer, escape
 from .model import Card, Corpus, RenderedCard, Topic
 from .notetype import CLOZE_FIELDS, FIELDS
 from .sanitize import sanitize
 from .tex import neutralise_text
+
+if TYPE_CHECKING:
+    from .markdown_render import MarkdownRenderer
 
 # Bump when the HTML produced for the same input changes (invalidates render caches).
 RENDERER_VERSION = "3"  # 3: math ($…$), TeX allow-list, "\$", cloze, code lines in their own elements, tables in a scroll wrapper, source by title
@@ -119,6 +122,8 @@ def start_render(corpus: Corpus, cards: Sequence[Card] | None = None, cache=None
 def render_markdown_fields(renderer: MarkdownRenderer, sources: Sequence[str]) -> tuple[str, ...] | RenderFailure:
     """The sanitised HTML of one card's Markdown fields (Question, Answer or Text, Explanation)
     from :func:`render_sources`, or why it cannot be rendered."""
+    from .markdown_render import LINE_CLASS
+
     mode, question, body, explanation = sources
     fields = [sanitize(renderer.convert(question)), "", sanitize(renderer.convert(explanation))]
     if mode == "qa":

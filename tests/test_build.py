@@ -1,6 +1,7 @@
 """End to end: build the fixture corpus, import the .apkg into real Anki, read everything back."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,57 @@ def test_build_py_entry_point_runs(corpus: Path, tmp_path: Path):
     assert out.stat().st_size > 0
     usage = subprocess.run([sys.executable, str(root / "build.py"), "--no-such-flag"], capture_output=True, text=True)
     assert usage.returncode == 2 and "usage:" in usage.stderr
+
+
+def test_unchanged_package_is_kept_and_any_other_file_there_is_rewritten(corpus, tmp_path, capsys):
+    """A rebuild that would write the same bytes leaves the package alone; what it keeps is always
+    exactly what a build without any cache writes."""
+    cache, out, reference = tmp_path / "cache", tmp_path / "deck.apkg", tmp_path / "reference.apkg"
+
+    def build(*extra: str) -> bytes:
+        assert run_cli("--cards", str(corpus), "--cache-dir", str(cache), *extra) == 0
+        return out.read_bytes()
+
+    first = build("-o", str(out))
+    assert run_cli("--cards", str(corpus), "-o", str(reference), "--no-cache") == 0
+    assert first == reference.read_bytes()
+    os.utime(out, (1_000_000_000, 1_000_000_000))
+    capsys.readouterr()
+    assert build("-o", str(out)) == first
+    assert out.stat().st_mtime > 1_000_000_000  # kept, yet as new as the build (make-style tools)
+    assert f"wrote {out} (" in capsys.readouterr().out
+    for other in (first[:-1] + bytes([first[-1] ^ 1]), b""):  # damaged, emptied: rewritten whole
+        out.write_bytes(other)
+        assert build("-o", str(out)) == first
+    path = corpus / "scaling.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("获取一个预训练模型", "获取另一个预训练模型"), encoding="utf-8")
+    edited = build("-o", str(out))
+    assert edited != first
+    assert run_cli("--cards", str(corpus), "-o", str(reference), "--no-cache") == 0
+    assert edited == reference.read_bytes()
+
+
+_IMPORTS = """
+import sys
+from qadeck.cli import main
+code = main(sys.argv[1:])
+print(" ".join(m for m in ("genanki", "markdown", "pygments.formatters", "langcodes", "sqlite3") if m in sys.modules))
+sys.exit(code)
+"""
+
+
+def test_warm_build_of_an_unchanged_corpus_loads_no_rendering_or_writing_library(corpus, tmp_path):
+    """What a small corpus's warm build costs is mostly imports: one that renders and writes
+    nothing loads neither Markdown, Pygments' formatters, genanki, SQLite nor the lang registry."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    args = [sys.executable, "-c", _IMPORTS, "--cards", str(corpus), "-o", str(tmp_path / "d.apkg"),
+            "--cache-dir", str(tmp_path / "cache")]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    runs = [subprocess.run(args, capture_output=True, text=True, cwd=tmp_path, env=env) for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr
+    assert runs[0].stdout.split()[-1] == "sqlite3" and "genanki markdown pygments.formatters" in runs[0].stdout
+    assert runs[1].stdout.splitlines()[-1] == "sqlite3"  # only its version, a key of the kept package

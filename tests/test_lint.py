@@ -334,12 +334,12 @@ def pyflakes_view(checker_class, code: str) -> list[tuple]:
 
 
 def python_blocks(corpus_dir: Path) -> list[str]:
-    from qadeck.lint import FENCE_RE, PYTHON_LANGS, strip_cloze
+    from qadeck.lint import PYTHON_LANGS, fence_re, strip_cloze
 
     blocks = []
     for found in load_corpus(corpus_dir).cards:
         for text in (found.question, found.answer, found.cloze, found.explanation):
-            blocks += [m.group("code") for m in FENCE_RE.finditer(strip_cloze(text or ""))
+            blocks += [m.group("code") for m in fence_re().finditer(strip_cloze(text or ""))
                        if (m.group("lang") or "").lower() in PYTHON_LANGS]
     return blocks
 

@@ -28,7 +28,7 @@ from pyflakes.api import check as pyflakes_check  # noqa: E402
 from pyflakes.reporter import Reporter  # noqa: E402
 
 from qadeck.errors import display_path  # noqa: E402
-from qadeck.lint import FENCE_RE, PYTHON_LANGS, strip_cloze  # noqa: E402
+from qadeck.lint import PYTHON_LANGS, fence_re, strip_cloze  # noqa: E402
 from qadeck.loader import load_corpus  # noqa: E402
 
 # What the blocks may import; torch 2.13.0 is the CPU build available offline on our machines.
@@ -54,7 +54,7 @@ def python_blocks(cards_dir: Path) -> list[Block]:
         for key in ("question", "answer", "cloze", "explanation"):
             text = strip_cloze(getattr(card, key))  # keeps line breaks, so the lines below still hold
             key_line = card.line_of(key) or 0
-            for m in FENCE_RE.finditer(text):
+            for m in fence_re().finditer(text):
                 if (m.group("lang") or "").lower() not in PYTHON_LANGS:
                     continue
                 # Code spans lines, so the text is a block scalar (`answer: |`): it starts below its key.
