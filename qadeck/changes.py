@@ -23,19 +23,20 @@ class Changes:
     moved: tuple[str, ...] = ()  # primary topic changed: an .apkg import cannot move existing cards
 
 
-def changes_since(corpus: Corpus, ledger, ref: str | None) -> Changes | None:
+def changes_since(corpus: Corpus, ledger, ref: str | None, repo) -> Changes | None:
     """Cards added, changed and retired between ``ref`` and now (None: no repository, or no ref
-    given and no tag yet). An unknown ref is a usage error."""
+    given and no tag yet). An unknown ref is a usage error. ``repo``: the corpus's repository
+    (history.find_repo), None outside git."""
     from .history import cards_at, fingerprint, newest_tag
 
     root = Path(corpus.root)
     if ref == "":
         return None
     if ref is None:
-        ref = newest_tag(root)
+        ref = newest_tag(repo)
         if ref is None:
             return None
-    before = cards_at(root, ref)
+    before = cards_at(repo, root, ref)
     if before is None:
         raise UsageError(f"--changes-since: '{ref}' is not a commit or tag of the corpus's git repository")
     names = {key: topic.name for key, topic in corpus.topics.items()}

@@ -71,7 +71,7 @@ class CorpusTimes:
     warnings: list[Problem]  # a shallow clone; past versions that could not be read
 
 
-def corpus_times(corpus: Corpus, clock: Clock, topics_value: Callable[[bytes], object] = bytes,
+def corpus_times(corpus: Corpus, clock: Clock, repo: Repo | None, topics_value: Callable[[bytes], object] = bytes,
                  memo=None) -> CorpusTimes:
     """When each card's content last changed, and when ``topics_value(topics.yaml's bytes)`` did.
 
@@ -80,6 +80,7 @@ def corpus_times(corpus: Corpus, clock: Clock, topics_value: Callable[[bytes], o
     :meth:`Clock.stamp`'s job. Past versions are read with the corpus's own limits; one that cannot
     be read only dates its cards by the later commits, and is named in ``warnings``. ``memo``: a
     cache.PastPrints, so past versions an earlier build fingerprinted are not read and parsed again.
+    ``repo``: the corpus's repository (:func:`find_repo`), None outside git.
     The value (e.g. ``lang``, which the note type's templates carry) is dated like a card: the
     oldest commit of the newest unbroken run in which it equals today's, so edits elsewhere in the
     file do not move it. Outside git, both come from the files' modification times.
@@ -90,7 +91,6 @@ def corpus_times(corpus: Corpus, clock: Clock, topics_value: Callable[[bytes], o
         current_value = topics_value(topics.read_bytes())
     except OSError:
         current_value = _UNREADABLE
-    repo = _repo(root)
     if repo is None:
         file_times: dict = {}  # one stat per card file, not per card
         for card in corpus.cards:
@@ -98,8 +98,8 @@ def corpus_times(corpus: Corpus, clock: Clock, topics_value: Callable[[bytes], o
                 file_times[card.location.path] = int(Path(card.location.path).stat().st_mtime)
         value = clock.now if current_value is _UNREADABLE else int(topics.stat().st_mtime)
         return CorpusTimes({card.id: file_times[card.location.path] for card in corpus.cards}, value, [])
-    top, shallow = repo
-    warnings = [_shallow_warning(root)] if shallow else []
+    top = repo.top
+    warnings = [_shallow_warning(root)] if repo.shallow else []
     names = {key: topic.name for key, topic in corpus.topics.items()}
     current = {card.id: fingerprint(card, names) for card in corpus.cards}
     times, value = _git_corpus_times(top, root, current, warnings, memo, current_value, topics_value)
@@ -107,12 +107,14 @@ def corpus_times(corpus: Corpus, clock: Clock, topics_value: Callable[[bytes], o
                        clock.now if value is None else value, warnings)
 
 
-def tree_time(directory: Path, clock: Clock, names: tuple[str, ...]) -> int:
+def tree_time(directory: Path, clock: Clock, names: tuple[str, ...], near: Repo | None = None) -> int:
     """When the named files in ``directory`` (e.g. the templates) last changed.
 
     Only the files that are read count, so a stray editor or OS file never moves the time.
+    ``near``: a repository already found (the corpus's); used when ``directory`` is in it.
     """
-    repo = _git_toplevel(directory)
+    found = near if near is not None and _same_repo(directory, near) else find_repo(directory)
+    repo = found.top if found is not None else None
     if repo is not None:
         paths = [_rel(repo, Path(directory) / name) for name in names]
         dirty = _git(repo, "status", "--porcelain", "--", *paths).strip()
@@ -210,22 +212,21 @@ def last_versions(root: Path, wanted: set[tuple[str, str]], now: int) -> dict[tu
     return found
 
 
-def newest_tag(root: Path) -> str | None:
+def newest_tag(repo: Repo | None) -> str | None:
     """The newest tag reachable from HEAD, or None (no repository, no tag)."""
-    repo = _git_toplevel(Path(root))
-    if repo is None:
+    if repo is None or not repo.tagged:
         return None
     try:
-        return _git(repo, "describe", "--tags", "--abbrev=0", "HEAD").strip() or None
+        return _git(repo.top, "describe", "--tags", "--abbrev=0", "HEAD").strip() or None
     except subprocess.CalledProcessError:
         return None
 
 
-def cards_at(root: Path, ref: str) -> list[Card] | None:
-    """The corpus's cards as they were at ``ref`` (None: no repository or no such ref)."""
-    repo = _git_toplevel(Path(root))
+def cards_at(repo: Repo | None, root: Path, ref: str) -> list[Card] | None:
+    """The cards of the corpus at ``root`` as they were at ``ref`` (None: no repository or no such ref)."""
     if repo is None:
         return None
+    repo = repo.top
     try:
         sha = _git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
     except subprocess.CalledProcessError:
@@ -365,19 +366,29 @@ def _tree_at(repo: Path, commit: str, rel: str) -> dict[str, str]:
 
 def _git_toplevel(path: Path) -> Path | None:
     """The repository holding ``path``, or None outside git (or in a repo with no commit yet)."""
-    repo = _repo(path)
-    return repo[0] if repo is not None else None
+    repo = find_repo(path)
+    return repo.top if repo is not None else None
 
 
-def _repo(path: Path) -> tuple[Path, bool] | None:
-    """(top level, is it a shallow clone) of the repository holding ``path``, or None.
+@dataclass(frozen=True)
+class Repo:
+    """The git repository holding a folder (see :func:`find_repo`)."""
 
-    Raises UsageError when git refuses the repository because another user owns it: falling back to
+    top: Path  # its work tree's top level
+    shallow: bool  # a shallow clone: history ends at its boundary
+    tagged: bool  # it has at least one tag
+
+
+def find_repo(path: Path) -> Repo | None:
+    """The repository holding ``path``, or None outside git (or in a repo with no commit yet).
+
+    One git process per build: the build passes the answer on instead of asking again. Raises
+    UsageError when git refuses the repository because another user owns it: falling back to
     file dates would silently re-send every note.
     """
-    try:  # one git process; it fails when there is no HEAD commit
+    try:  # it fails when there is no HEAD commit; --tags lists every tag after HEAD's id
         out = subprocess.run(["git", "-C", str(path), "rev-parse", "--show-toplevel", "--is-shallow-repository",
-                              "--verify", "--quiet", "HEAD"], capture_output=True, text=True, check=True).stdout.splitlines()
+                              "HEAD", "--tags"], capture_output=True, text=True, check=True).stdout.splitlines()
     except OSError:
         return None
     except subprocess.CalledProcessError as exc:
@@ -388,7 +399,28 @@ def _repo(path: Path) -> tuple[Path, bool] | None:
                              f"cannot be read from its history; if you trust it, run: git config --global --add "
                              f"safe.directory {where}") from None
         return None
-    return (Path(out[0]), out[1] == "true") if len(out) >= 2 and out[0] else None
+    return Repo(Path(out[0]), out[1] == "true", len(out) > 3) if len(out) >= 3 and out[0] else None
+
+
+def _same_repo(directory: Path, repo: Repo) -> bool:
+    """Is ``directory`` in ``repo``'s work tree, with no other repository (a submodule, a nested
+    clone) or file system boundary between? Then git would find ``repo`` from it too."""
+    if "GIT_CEILING_DIRECTORIES" in os.environ:
+        return False  # discovery may stop short of the top level
+    try:
+        here = Path(directory).resolve(strict=True)
+        top = repo.top.resolve(strict=True)
+        if not here.is_relative_to(top):
+            return False
+        device = top.stat().st_dev
+        for folder in (here, *here.parents):
+            if folder == top:
+                return True
+            if (folder / ".git").exists() or folder.stat().st_dev != device:
+                return False
+    except OSError:
+        return False
+    return False
 
 
 def _rel(repo: Path, path: Path) -> str:

@@ -9,7 +9,7 @@ from typing import Callable
 from .apkg import PackageReuse, write_apkg
 from .assemble import PackagePlan, assemble
 from .errors import InputError, Problem
-from .history import Clock, corpus_times, tree_time
+from .history import Clock, corpus_times, find_repo, tree_time
 from .changes import Changes, changes_since, deck_descriptions
 from .ledger import ledger_text, read_ledger, retired_for, retired_notice, update_ledger
 from .loader import LEDGER_FILE, TOPICS_FILE, lang_from_bytes, read_corpus, slugify
@@ -111,6 +111,7 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
     # history walk below run alongside it; "render" times the cache look-up and the wait after them.
     shipped_before, ledger = ledger, update_ledger(ledger, corpus, clock.now)
     retired = retired_for(ledger, corpus, cards, options.tags)
+    repo = find_repo(options.cards_dir)  # asked once: the change block, card and template times use it
     pending = None if options.check_only else start_render(
         corpus, [*cards, *(r.card for r in retired)], cache=cache, jobs=options.jobs,
         progress=_for_stage(progress, "render"))
@@ -126,7 +127,7 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
             counts[name] = counts.get(name, 0) + 1
         result = BuildResult(corpus=corpus, deck_counts=counts, warnings=list(corpus.warnings),
                              near_duplicates=warnings, timings=timings, retired=len(retired),
-                             changes=changes_since(corpus, ledger, options.changes_since),
+                             changes=changes_since(corpus, ledger, options.changes_since, repo),
                              lint_warnings=len(lint.warnings))
         if pending is None:
             found = render_problems(replace(corpus, cards=cards), cache)
@@ -140,11 +141,11 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
 
             memo = PastPrints(cache)
         # The templates carry topics.yaml's lang, so the note type is as new as the newer of the two.
-        dated = corpus_times(selected, clock, lambda raw: lang_from_bytes(Path(TOPICS_FILE), raw), memo)
+        dated = corpus_times(selected, clock, repo, lambda raw: lang_from_bytes(Path(TOPICS_FILE), raw), memo)
         times = {cid: clock.stamp(t, RENDERED_SINCE) for cid, t in dated.cards.items()}
         if memo is not None:
             memo.save()
-        note_type_time = clock.stamp(max(tree_time(options.templates_dir, clock, TEMPLATE_FILES), dated.topics_value),
+        note_type_time = clock.stamp(max(tree_time(options.templates_dir, clock, TEMPLATE_FILES, repo), dated.topics_value),
                                      RENDERED_SINCE)
         result.warnings += dated.warnings
         lap("history")

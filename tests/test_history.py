@@ -1,13 +1,14 @@
 """Rebuilds update notes in place: modification times follow each card's own edits (git history)."""
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import time
 import zipfile
 from pathlib import Path
 
 from anki_helpers import fresh_import, import_apkg, notes_by_id, open_collection
-from conftest import run_cli
+from conftest import ROOT, GitCheckout, run_cli
 from qadeck.render import RENDERED_SINCE
 
 OUT = "dist/deck.apkg"
@@ -251,3 +252,16 @@ def test_cached_history_walk_dates_cards_like_a_fresh_one(checkout, tmp_path):
     assert cached == note_mods(build("--no-cache"), tmp_path)
     assert cached["scaling-transfer-learning"] == edited_at
     assert cached["compression-methods"] < edited_at and cached["security-privacy"] == first
+
+
+def test_templates_in_a_repository_of_their_own_are_dated_by_it(checkout, tmp_path):
+    """A templates folder inside the checkout that is a repository itself (a nested clone, a
+    submodule) is dated by its own history, not by the checkout's."""
+    shutil.copytree(ROOT / "templates", checkout.root / "mytemplates")
+    own = GitCheckout(checkout.root / "mytemplates")
+    own.clock = checkout.clock + 10 * 86400
+    dated = own.commit("templates")
+    assert run_cli("--cards", "cards", "--templates", "mytemplates", "-o", OUT) == 0
+    assert note_type_mod(Path(OUT), tmp_path) == dated
+    assert run_cli("--cards", "cards", "--templates", "templates", "-o", OUT) == 0  # the checkout's own
+    assert note_type_mod(Path(OUT), tmp_path) == checkout.clock
