@@ -17,9 +17,8 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from .loader import LEDGER_FILE, TOPICS_FILE, cards_from_bytes, topic_names_from_bytes
+from .loader import LEDGER_FILE, TOPICS_FILE, cards_from_bytes, lang_from_bytes, topic_names_from_bytes
 from .errors import Location, Problem, UsageError
 from .model import Card, Corpus
 
@@ -67,44 +66,40 @@ class CorpusTimes:
     """What the history walk found (unix seconds; ``clock.now`` for what is not committed)."""
 
     cards: dict[str, int]  # card id -> when its content last changed
-    topics_value: int  # when the value read from topics.yaml (see corpus_times) last changed
+    lang: int  # when topics.yaml's lang (which the note type's templates carry) last changed
     warnings: list[Problem]  # a shallow clone; past versions that could not be read
 
 
-def corpus_times(corpus: Corpus, clock: Clock, repo: Repo | None, topics_value: Callable[[bytes], object] = bytes,
-                 memo=None) -> CorpusTimes:
-    """When each card's content last changed, and when ``topics_value(topics.yaml's bytes)`` did.
+def corpus_times(corpus: Corpus, clock: Clock, repo: Repo | None, memo=None) -> CorpusTimes:
+    """When each card's content last changed, and when topics.yaml's ``lang`` did.
 
-    One walk of the corpus folder's history dates both (topics.yaml lives in it), so a build asks
-    git once per corpus. Turning a time into a note's stamp (floor, SOURCE_DATE_EPOCH cap) is
-    :meth:`Clock.stamp`'s job. Past versions are read with the corpus's own limits; one that cannot
-    be read only dates its cards by the later commits, and is named in ``warnings``. ``memo``: a
-    cache.PastPrints, so past versions an earlier build fingerprinted are not read and parsed again.
-    ``repo``: the corpus's repository (:func:`find_repo`), None outside git.
-    The value (e.g. ``lang``, which the note type's templates carry) is dated like a card: the
-    oldest commit of the newest unbroken run in which it equals today's, so edits elsewhere in the
-    file do not move it. Outside git, both come from the files' modification times.
+    One walk of the corpus folder's history dates both (topics.yaml lives in it). Turning a time
+    into a note's stamp (floor, SOURCE_DATE_EPOCH cap) is :meth:`Clock.stamp`'s job. Past versions
+    are read with the corpus's own limits; one that cannot be read only dates its cards by the later
+    commits, and is named in ``warnings``. ``repo``: the corpus's repository (:func:`find_repo`),
+    None outside git. ``memo``: a cache.PastPrints, so the past versions an earlier build read (card
+    files, and topics.yaml's names and lang) are not read and parsed again.
+    The lang is dated like a card: the oldest commit of the newest unbroken run in which it equals
+    today's, so edits elsewhere in the file do not move it. Outside git, both come from the files'
+    modification times.
     """
     root = Path(corpus.root)
-    topics = root / TOPICS_FILE
-    try:
-        current_value = topics_value(topics.read_bytes())
-    except OSError:
-        current_value = _UNREADABLE
     if repo is None:
         file_times: dict = {}  # one stat per card file, not per card
         for card in corpus.cards:
             if card.location.path not in file_times:
                 file_times[card.location.path] = int(Path(card.location.path).stat().st_mtime)
-        value = clock.now if current_value is _UNREADABLE else int(topics.stat().st_mtime)
-        return CorpusTimes({card.id: file_times[card.location.path] for card in corpus.cards}, value, [])
-    top = repo.top
+        try:
+            lang = int((root / TOPICS_FILE).stat().st_mtime)
+        except OSError:
+            lang = clock.now
+        return CorpusTimes({card.id: file_times[card.location.path] for card in corpus.cards}, lang, [])
     warnings = [_shallow_warning(root)] if repo.shallow else []
     names = {key: topic.name for key, topic in corpus.topics.items()}
     current = {card.id: fingerprint(card, names) for card in corpus.cards}
-    times, value = _git_corpus_times(top, root, current, warnings, memo, current_value, topics_value)
+    times, lang = _git_corpus_times(repo.top, root, current, warnings, memo, corpus.lang)
     return CorpusTimes({card_id: times.get(card_id, clock.now) for card_id in current},
-                       clock.now if value is None else value, warnings)
+                       clock.now if lang is None else lang, warnings)
 
 
 def tree_time(directory: Path, clock: Clock, names: tuple[str, ...], near: Repo | None = None) -> int:
@@ -117,8 +112,8 @@ def tree_time(directory: Path, clock: Clock, names: tuple[str, ...], near: Repo 
     repo = found.top if found is not None else None
     if repo is not None:
         paths = [_rel(repo, Path(directory) / name) for name in names]
-        dirty = _git(repo, "status", "--porcelain", "--", *paths).strip()
-        last = _git(repo, "log", "-1", "--format=%ct", "--", *paths).strip()
+        dirty, last = (out.strip() for out in _git_all(repo, ("status", "--porcelain", "--", *paths),
+                                                       ("log", "-1", "--format=%ct", "--", *paths)))
         return int(last) if last and not dirty else clock.now
     mtimes = [int(p.stat().st_mtime) for p in (Path(directory) / name for name in names) if p.is_file()]
     return max(mtimes, default=clock.now)
@@ -126,7 +121,6 @@ def tree_time(directory: Path, clock: Clock, names: tuple[str, ...], near: Repo 
 
 _SHALLOW = ("this is a shallow git clone, so cards are dated by its oldest commit and "
             "a later commit may re-send every note; run 'git fetch --unshallow'")
-_UNREADABLE = object()  # topics.yaml could not be read: its value is "now"
 
 
 def _shallow_warning(root: Path) -> Problem:
@@ -135,18 +129,20 @@ def _shallow_warning(root: Path) -> Problem:
 
 
 def _git_corpus_times(repo: Path, root: Path, current: dict[str, str], warnings: list[Problem], memo,
-                      current_value, topics_value) -> tuple[dict[str, int], int | None]:
-    """(card id -> time, the topics value's time or None) from the first-parent walk of ``root``."""
+                      lang: str) -> tuple[dict[str, int], int | None]:
+    """(card id -> time, the lang's time or None) from the first-parent walk of ``root``."""
     rel = _rel(repo, root)
-    commits = _commits(repo, rel)
+    # HEAD's tree of the folder is that of the newest commit touching it: both asked at once.
+    log, tree = _git_all(repo, _LOG + (rel or ".",), ("ls-tree", "-r", "--full-tree", "HEAD", "--", rel or "."))
+    commits = _parse_commits(log)
     if not commits:
         return {}, None
-    state = _tree_at(repo, commits[0][0], rel)
+    state = _parse_tree(tree)
     topics_path = f"{rel}/{TOPICS_FILE}" if rel else TOPICS_FILE
     reader = _BlobReader(repo, warnings, memo)
     times: dict[str, int] = {}
     value_time = None
-    value_pending = current_value is not _UNREADABLE
+    value_pending = True
     try:
         # Cards whose HEAD version differs from the working tree are uncommitted edits: "now".
         pending = {cid for cid, fp in _fingerprints(reader, state, rel, commits[0][0]).items() if current.get(cid) == fp}
@@ -162,7 +158,7 @@ def _git_corpus_times(repo: Path, root: Path, current: dict[str, str], warnings:
                         pending.discard(cid)
             if value_pending:
                 blob = state.get(topics_path)
-                if blob is not None and reader.value(blob, topics_value) == current_value:
+                if blob is not None and reader.lang(topics_path, blob) == lang:
                     value_time = stamp
                 else:
                     value_pending = False
@@ -262,6 +258,12 @@ def _fingerprints(reader: "_BlobReader", state: dict[str, str], rel: str, commit
     return prints
 
 
+# What the memo (cache.PastPrints) keeps of a topics.yaml version besides card fingerprints, in its
+# (name, value) pairs: the topic names and the lang. Real topic names never have a "\0" key.
+_NAMES_MEMO = {"\0": "topic names"}
+_LANG_MEMO = {"\0": "lang"}
+
+
 class _BlobReader:
     """Reads git blobs through one ``git cat-file --batch`` process; each blob is parsed once."""
 
@@ -273,12 +275,10 @@ class _BlobReader:
         self._names: dict[str | None, dict[str, str]] = {None: {}}
         self._memo = memo  # cache.PastPrints or None
         self._prints: dict[tuple, list[tuple[str, str]]] = {}
-        self._raw: dict[str, bytes] = {}  # topics.yaml versions: read for their names and their value
-        self._values: dict[str, object] = {}
+        self._raw: dict[str, bytes] = {}  # topics.yaml versions: read for their names and their lang
+        self._langs: dict[str, str] = {}
 
     def read(self, blob: str) -> bytes:
-        if blob in self._raw:
-            return self._raw[blob]
         if self._proc is None:
             self._proc = subprocess.Popen(["git", "-C", str(self._repo), "cat-file", "--batch"],
                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -311,11 +311,34 @@ class _BlobReader:
 
     def topic_names(self, path: str, blob: str | None, commit: str) -> dict[str, str]:
         if blob not in self._names:
-            problems: list[Problem] = []
-            self._raw[blob] = self.read(blob)
-            self._names[blob] = topic_names_from_bytes(self._repo / path, self._raw[blob], problems)
-            self._unreadable(path, commit, problems)
+            found = None
+
+            def compute() -> list[tuple[str, str]]:
+                nonlocal found
+                problems: list[Problem] = []
+                found = topic_names_from_bytes(self._repo / path, self._topics(blob), problems)
+                self._unreadable(path, commit, problems)
+                return [] if problems else sorted(found.items())  # remembered only when read whole
+
+            pairs = compute() if self._memo is None else self._memo(path, blob, _NAMES_MEMO, compute)
+            self._names[blob] = found if found is not None else dict(pairs)
         return self._names[blob]
+
+    def lang(self, path: str, blob: str) -> str:
+        """The ``lang`` of one version of topics.yaml ("" when it has none or a bad one)."""
+        if blob not in self._langs:
+            def compute() -> list[tuple[str, str]]:
+                return [("lang", lang_from_bytes(Path(TOPICS_FILE), self._topics(blob)))]
+
+            pairs = compute() if self._memo is None else self._memo(path, blob, _LANG_MEMO, compute)
+            self._langs[blob] = dict(pairs).get("lang", "")
+        return self._langs[blob]
+
+    def _topics(self, blob: str) -> bytes:
+        """A topics.yaml version's bytes, read once for both its names and its lang."""
+        if blob not in self._raw:
+            self._raw[blob] = self.read(blob)
+        return self._raw[blob]
 
     def _unreadable(self, path: str, commit: str, problems: list[Problem]) -> None:
         """Warn about a past version that cannot be read at all (not about one invalid card)."""
@@ -323,14 +346,6 @@ class _BlobReader:
         if whole and self._warnings is not None:
             self._warnings.append(Problem(Location(self._repo / path), f"the version in commit {commit[:10]} cannot be read "
                                           f"({whole[0].message}); its cards are dated by later commits"))
-
-    def value(self, blob: str, value_of: Callable[[bytes], object]):
-        """``value_of`` one version of topics.yaml (each version is read and parsed once)."""
-        if blob not in self._values:
-            if blob not in self._raw:
-                self._raw[blob] = self.read(blob)
-            self._values[blob] = value_of(self._raw[blob])
-        return self._values[blob]
 
     def close(self) -> None:
         if self._proc is not None:
@@ -340,10 +355,15 @@ class _BlobReader:
             self._proc = None
 
 
+_LOG = ("log", "--first-parent", "--no-renames", "--raw", "--no-abbrev", "--format=@%H %ct", "--")
+
+
 def _commits(repo: Path, rel: str) -> list[tuple[str, int, list[tuple[str, str]]]]:
     """First-parent commits touching ``rel``, newest first, each with (path, blob before) changes."""
-    out = _git(repo, "log", "--first-parent", "--no-renames", "--raw", "--no-abbrev",
-               "--format=@%H %ct", "--", rel or ".")
+    return _parse_commits(_git(repo, *_LOG, rel or "."))
+
+
+def _parse_commits(out: str) -> list[tuple[str, int, list[tuple[str, str]]]]:
     commits: list = []
     for line in out.splitlines():
         if line.startswith("@"):
@@ -356,7 +376,10 @@ def _commits(repo: Path, rel: str) -> list[tuple[str, int, list[tuple[str, str]]
 
 
 def _tree_at(repo: Path, commit: str, rel: str) -> dict[str, str]:
-    out = _git(repo, "ls-tree", "-r", "--full-tree", commit, "--", rel or ".")
+    return _parse_tree(_git(repo, "ls-tree", "-r", "--full-tree", commit, "--", rel or "."))
+
+
+def _parse_tree(out: str) -> dict[str, str]:
     state = {}
     for line in out.splitlines():
         meta, path = line.split("\t", 1)
@@ -431,3 +454,23 @@ def _rel(repo: Path, path: Path) -> str:
 def _git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", "-C", str(repo), "-c", "core.quotepath=off", *args],
                           capture_output=True, text=True, check=True).stdout
+
+
+def _git_all(repo: Path, *commands: tuple[str, ...]) -> list[str]:
+    """The outputs of several independent git commands, run side by side (each one's start-up
+    and reading of the repository overlap the others')."""
+    procs = [subprocess.Popen(["git", "-C", str(repo), "-c", "core.quotepath=off", *args], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for args in commands]
+    outputs = []
+    try:
+        for args, proc in zip(commands, procs):
+            out, err = proc.communicate()
+            if proc.returncode:
+                raise subprocess.CalledProcessError(proc.returncode, ["git", *args], out, err)
+            outputs.append(out)
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    return outputs

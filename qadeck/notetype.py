@@ -5,8 +5,12 @@ import html
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import InputError, Location, Problem, QadeckError
+
+if TYPE_CHECKING:
+    from pygments.style import Style
 
 # Anki imports a note type whose field or template *names* changed as a new note type and skips
 # its notes, so these names never change (tests pin them). Content and CSS may change freely.

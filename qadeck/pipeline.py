@@ -12,7 +12,7 @@ from .errors import InputError, Problem
 from .history import Clock, corpus_times, find_repo, tree_time
 from .changes import Changes, changes_since, deck_descriptions
 from .ledger import ledger_text, read_ledger, retired_for, retired_notice, update_ledger
-from .loader import LEDGER_FILE, TOPICS_FILE, lang_from_bytes, read_corpus, slugify
+from .loader import LEDGER_FILE, read_corpus, slugify
 from .lint import LintReport, lint_corpus
 from .model import Corpus
 from .notetype import DEFAULT_TEMPLATES, TEMPLATE_FILES, load_note_types, with_lang
@@ -141,11 +141,11 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
 
             memo = PastPrints(cache)
         # The templates carry topics.yaml's lang, so the note type is as new as the newer of the two.
-        dated = corpus_times(selected, clock, repo, lambda raw: lang_from_bytes(Path(TOPICS_FILE), raw), memo)
+        dated = corpus_times(selected, clock, repo, memo)
         times = {cid: clock.stamp(t, RENDERED_SINCE) for cid, t in dated.cards.items()}
         if memo is not None:
             memo.save()
-        note_type_time = clock.stamp(max(tree_time(options.templates_dir, clock, TEMPLATE_FILES, repo), dated.topics_value),
+        note_type_time = clock.stamp(max(tree_time(options.templates_dir, clock, TEMPLATE_FILES, repo), dated.lang),
                                      RENDERED_SINCE)
         result.warnings += dated.warnings
         lap("history")
