@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 import os
 import re
 import subprocess
@@ -70,15 +71,16 @@ class CorpusTimes:
     warnings: list[Problem]  # a shallow clone; past versions that could not be read
 
 
-def corpus_times(corpus: Corpus, clock: Clock, repo: Repo | None, memo=None) -> CorpusTimes:
+def corpus_times(corpus: Corpus, clock: Clock, repo: Repo | None, cache=None) -> CorpusTimes:
     """When each card's content last changed, and when topics.yaml's ``lang`` did.
 
     One walk of the corpus folder's history dates both (topics.yaml lives in it). Turning a time
     into a note's stamp (floor, SOURCE_DATE_EPOCH cap) is :meth:`Clock.stamp`'s job. Past versions
     are read with the corpus's own limits; one that cannot be read only dates its cards by the later
     commits, and is named in ``warnings``. ``repo``: the corpus's repository (:func:`find_repo`),
-    None outside git. ``memo``: a cache.PastPrints, so the past versions an earlier build read (card
-    files, and topics.yaml's names and lang) are not read and parsed again.
+    None outside git. ``cache``: a cache.RenderCache beside which the walk's result is kept for the
+    same HEAD commit and working-tree cards, and the past versions an earlier walk read (card files,
+    topics.yaml's names and lang; cache.PastPrints), so they are not read and parsed again.
     The lang is dated like a card: the oldest commit of the newest unbroken run in which it equals
     today's, so edits elsewhere in the file do not move it. Outside git, both come from the files'
     modification times.
@@ -97,26 +99,96 @@ def corpus_times(corpus: Corpus, clock: Clock, repo: Repo | None, memo=None) -> 
     warnings = [_shallow_warning(root)] if repo.shallow else []
     names = {key: topic.name for key, topic in corpus.topics.items()}
     current = {card.id: fingerprint(card, names) for card in corpus.cards}
-    times, lang = _git_corpus_times(repo.top, root, current, warnings, memo, corpus.lang)
+    store, key = None, None
+    if cache is not None and not repo.shallow:  # deepening a shallow clone keeps HEAD but adds history
+        from .cache import ResultCache
+
+        store, key = ResultCache(cache.root, "history", cache.secret), _walk_key(repo, root, current, corpus.lang)
+    found = store.get(key, _valid_walk) if store is not None else None
+    if found is not None:
+        times, lang = found
+    else:
+        from .cache import PastPrints
+
+        memo = PastPrints(cache) if cache is not None else None
+        before = len(warnings)
+        times, lang = _git_corpus_times(repo.top, root, current, warnings, memo, corpus.lang)
+        if memo is not None:
+            memo.save()
+        if store is not None and len(warnings) == before:  # a walk that warned walks (and warns) again
+            store.put(key, (times, lang))
     return CorpusTimes({card_id: times.get(card_id, clock.now) for card_id in current},
                        clock.now if lang is None else lang, warnings)
 
 
-def tree_time(directory: Path, clock: Clock, names: tuple[str, ...], near: Repo | None = None) -> int:
-    """When the named files in ``directory`` (e.g. the templates) last changed.
+def tree_time(directory: Path, clock: Clock, names: tuple[str, ...], near: Repo | None = None, cache=None) -> int:
+    """When the named files in ``directory`` (e.g. the templates) last changed: the newest commit
+    touching them, or now when the working tree's differ from HEAD's.
 
     Only the files that are read count, so a stray editor or OS file never moves the time.
     ``near``: a repository already found (the corpus's); used when ``directory`` is in it.
+    ``cache``: a cache.RenderCache beside which that commit and HEAD's versions of the files are
+    kept per HEAD commit; the working tree's files are then compared with them, and git is asked
+    only when they differ (its filters, e.g. line endings, may still call them unchanged).
     """
     found = near if near is not None and _same_repo(directory, near) else find_repo(directory)
-    repo = found.top if found is not None else None
-    if repo is not None:
+    if found is not None:
+        repo = found.top
         paths = [_rel(repo, Path(directory) / name) for name in names]
-        dirty, last = (out.strip() for out in _git_all(repo, ("status", "--porcelain", "--", *paths),
-                                                       ("log", "-1", "--format=%ct", "--", *paths)))
-        return int(last) if last and not dirty else clock.now
+        last, blobs = None, None
+        if cache is not None:
+            from .cache import ResultCache
+
+            store = ResultCache(cache.root, "tree-times", cache.secret)
+            key = hashlib.blake2b("\0".join([Path(__file__).read_text(encoding="utf-8"), found.head, *paths])
+                                  .encode("utf-8", "surrogatepass"), digest_size=20).digest()
+            stored = store.get(key, _valid_tree)
+            if stored is not None:
+                last, blobs = stored
+                if all(_blob_id(Path(directory) / name) == blobs.get(path) for name, path in zip(names, paths)):
+                    return clock.now if last is None else last
+                dirty = _git(repo, "status", "--porcelain", "--", *paths).strip()
+                return clock.now if last is None or dirty else last
+        dirty, log, tree = (out.strip() for out in _git_all(
+            repo, ("status", "--porcelain", "--", *paths), ("log", "-1", "--format=%ct", "--", *paths),
+            ("ls-tree", "--full-tree", "HEAD", "--", *paths)))
+        last = int(log) if log else None
+        if cache is not None:
+            store.put(key, (last, _parse_tree(tree)))
+        return clock.now if last is None or dirty else last
     mtimes = [int(p.stat().st_mtime) for p in (Path(directory) / name for name in names) if p.is_file()]
     return max(mtimes, default=clock.now)
+
+
+def _blob_id(path: Path) -> str | None:
+    """The git (SHA-1) blob id of a file's bytes, or None when it cannot be read."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _valid_tree(value) -> bool:
+    return (type(value) is tuple and len(value) == 2 and (value[0] is None or type(value[0]) is int)
+            and type(value[1]) is dict and all(type(k) is str and type(v) is str for k, v in value[1].items()))
+
+
+def _walk_key(repo: Repo, root: Path, current: dict[str, str], lang: str) -> bytes:
+    """What the walk's result depends on: HEAD (which fixes the history), the folder, the working
+    tree's cards and lang, and the code that reads and fingerprints them."""
+    from . import history
+    from .cache import _loader_code
+
+    digest = hashlib.blake2b(_loader_code(history), digest_size=20)
+    digest.update(marshal.dumps((repo.head, _rel(repo.top, root), lang, sorted(current.items()))))
+    return digest.digest()
+
+
+def _valid_walk(value) -> bool:
+    return (type(value) is tuple and len(value) == 2 and type(value[0]) is dict
+            and all(type(k) is str and type(v) is int for k, v in value[0].items())
+            and (value[1] is None or type(value[1]) is int))
 
 
 _SHALLOW = ("this is a shallow git clone, so cards are dated by its oldest commit and "
@@ -400,6 +472,7 @@ class Repo:
     top: Path  # its work tree's top level
     shallow: bool  # a shallow clone: history ends at its boundary
     tagged: bool  # it has at least one tag
+    head: str = ""  # HEAD's commit id
 
 
 def find_repo(path: Path) -> Repo | None:
@@ -422,7 +495,7 @@ def find_repo(path: Path) -> Repo | None:
                              f"cannot be read from its history; if you trust it, run: git config --global --add "
                              f"safe.directory {where}") from None
         return None
-    return Repo(Path(out[0]), out[1] == "true", len(out) > 3) if len(out) >= 3 and out[0] else None
+    return Repo(Path(out[0]), out[1] == "true", len(out) > 3, out[2]) if len(out) >= 3 and out[0] else None
 
 
 def _same_repo(directory: Path, repo: Repo) -> bool:

@@ -135,17 +135,10 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
                 raise InputError(found)
             return result
         selected = replace(corpus, cards=cards)
-        memo = None
-        if cache is not None:
-            from .cache import PastPrints
-
-            memo = PastPrints(cache)
         # The templates carry topics.yaml's lang, so the note type is as new as the newer of the two.
-        dated = corpus_times(selected, clock, repo, memo)
+        dated = corpus_times(selected, clock, repo, cache)
         times = {cid: clock.stamp(t, RENDERED_SINCE) for cid, t in dated.cards.items()}
-        if memo is not None:
-            memo.save()
-        note_type_time = clock.stamp(max(tree_time(options.templates_dir, clock, TEMPLATE_FILES, repo), dated.lang),
+        note_type_time = clock.stamp(max(tree_time(options.templates_dir, clock, TEMPLATE_FILES, repo, cache), dated.lang),
                                      RENDERED_SINCE)
         result.warnings += dated.warnings
         lap("history")

@@ -265,3 +265,35 @@ def test_templates_in_a_repository_of_their_own_are_dated_by_it(checkout, tmp_pa
     assert note_type_mod(Path(OUT), tmp_path) == dated
     assert run_cli("--cards", "cards", "--templates", "templates", "-o", OUT) == 0  # the checkout's own
     assert note_type_mod(Path(OUT), tmp_path) == checkout.clock
+
+
+def test_remembered_walk_and_template_times_follow_commits_and_working_tree_edits(checkout, tmp_path):
+    """Each build keeps the history walk's result per HEAD commit and working tree: whatever a
+    later build reuses, every time is what a build without any cache finds."""
+    first = note_mods(build(), tmp_path)
+    assert note_mods(build(), tmp_path) == first == note_mods(build("--no-cache"), tmp_path)
+    card = "cards/scaling.yaml"
+    edit(checkout.root / card, "3. 用新数据集训练并评估。", "3. 用新数据集微调并评估。")
+    now = int(time.time())
+    edited = note_mods(build(), tmp_path)
+    assert edited["scaling-transfer-learning"] >= now
+    assert {k: v for k, v in edited.items() if k != "scaling-transfer-learning"} == \
+        {k: v for k, v in first.items() if k != "scaling-transfer-learning"}
+    committed = checkout.commit("reword")
+    assert note_mods(build(), tmp_path)["scaling-transfer-learning"] == committed
+    css = checkout.root / "templates/card.css"
+    before = note_type_mod(build(), tmp_path)
+    with open(css, "a", encoding="utf-8") as out:
+        out.write("\n.qa-question { letter-spacing: 0.01em; }\n")
+    now = int(time.time())
+    assert note_type_mod(build(), tmp_path) >= now > before  # not committed yet: "now"
+    tweaked = checkout.commit("tweak css")
+    assert note_type_mod(build(), tmp_path) == tweaked
+    # Other bytes that git calls unchanged (its line-ending filter) keep the commit's time.
+    (checkout.root / ".gitattributes").write_text("*.css text\n", encoding="utf-8")
+    checkout.commit("line endings")
+    assert note_type_mod(build(), tmp_path) == tweaked
+    css.write_bytes(css.read_bytes().replace(b"\n", b"\r\n"))
+    checkout.git("add", "templates/card.css")  # stored with LF, as committed
+    assert checkout.git("status", "--porcelain", "--", "templates") == ""
+    assert note_type_mod(build(), tmp_path) == tweaked
