@@ -54,12 +54,16 @@ class Clock:
 
 def fingerprint(card: Card, topic_names: dict[str, str]) -> str:
     """Hash of everything from the corpus that ends up in the card's note."""
+    return hashlib.sha256(json.dumps(_content(card, topic_names), ensure_ascii=False).encode()).hexdigest()
+
+
+def _content(card: Card, topic_names: dict[str, str]) -> list:
     content = [card.id, card.question, card.answer, card.explanation, list(card.topics), list(card.tags),
                card.source.title, card.source.origin, card.source_slug,
                [topic_names.get(t, "") for t in card.topics]]
     if card.kind == "cloze":  # only then, so a Q&A card's fingerprint is what older builds computed
         content += [card.cloze, card.recall]
-    return hashlib.sha256(json.dumps(content, ensure_ascii=False).encode()).hexdigest()
+    return content
 
 
 @dataclass
@@ -98,12 +102,11 @@ def corpus_times(corpus: Corpus, clock: Clock, repo: Repo | None, cache=None) ->
         return CorpusTimes({card.id: file_times[card.location.path] for card in corpus.cards}, lang, [])
     warnings = [_shallow_warning(root)] if repo.shallow else []
     names = {key: topic.name for key, topic in corpus.topics.items()}
-    current = {card.id: fingerprint(card, names) for card in corpus.cards}
     store, key = None, None
     if cache is not None and not repo.shallow:  # deepening a shallow clone keeps HEAD but adds history
         from .cache import ResultCache
 
-        store, key = ResultCache(cache.root, "history", cache.secret), _walk_key(repo, root, current, corpus.lang)
+        store, key = ResultCache(cache.root, "history", cache.secret), _walk_key(repo, corpus, names)
     found = store.get(key, _valid_walk) if store is not None else None
     if found is not None:
         times, lang = found
@@ -112,12 +115,13 @@ def corpus_times(corpus: Corpus, clock: Clock, repo: Repo | None, cache=None) ->
 
         memo = PastPrints(cache) if cache is not None else None
         before = len(warnings)
+        current = {card.id: fingerprint(card, names) for card in corpus.cards}
         times, lang = _git_corpus_times(repo.top, root, current, warnings, memo, corpus.lang)
         if memo is not None:
             memo.save()
         if store is not None and len(warnings) == before:  # a walk that warned walks (and warns) again
             store.put(key, (times, lang))
-    return CorpusTimes({card_id: times.get(card_id, clock.now) for card_id in current},
+    return CorpusTimes({card.id: times.get(card.id, clock.now) for card in corpus.cards},
                        clock.now if lang is None else lang, warnings)
 
 
@@ -174,14 +178,15 @@ def _valid_tree(value) -> bool:
             and type(value[1]) is dict and all(type(k) is str and type(v) is str for k, v in value[1].items()))
 
 
-def _walk_key(repo: Repo, root: Path, current: dict[str, str], lang: str) -> bytes:
+def _walk_key(repo: Repo, corpus: Corpus, names: dict[str, str]) -> bytes:
     """What the walk's result depends on: HEAD (which fixes the history), the folder, the working
-    tree's cards and lang, and the code that reads and fingerprints them."""
+    tree's cards (what their fingerprints hash) and lang, and the code that reads and dates them."""
     from . import history
     from .cache import _loader_code
 
     digest = hashlib.blake2b(_loader_code(history), digest_size=20)
-    digest.update(marshal.dumps((repo.head, _rel(repo.top, root), lang, sorted(current.items()))))
+    digest.update(marshal.dumps((repo.head, _rel(repo.top, Path(corpus.root)), corpus.lang,
+                                 [_content(card, names) for card in corpus.cards])))
     return digest.digest()
 
 
