@@ -174,7 +174,7 @@ def _unknown_fields(path: Path, text: str, fields: tuple[str, ...], allow_front_
 
 # Pygments accepts any word in a style string and emits nonsense CSS, so check it here.
 _STYLE_WORD = r"(?:(?:no)?(?:bold|italic|underline|inherit)|roman|sans|mono|(?:bg:|border:)?#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?|bg:|border:)"
-_STYLE_STRING = re.compile(rf"(?:{_STYLE_WORD}(?:\s+{_STYLE_WORD})*)?")
+_STYLE_STRING = rf"(?:{_STYLE_WORD}(?:\s+{_STYLE_WORD})*)?"  # compiled on first use: CSS is usually cached
 
 
 def pygments_style(spec, label: str = "style") -> type[Style]:
@@ -197,7 +197,7 @@ def pygments_style(spec, label: str = "style") -> type[Style]:
         ttype = string_to_tokentype(str(name).removeprefix("Token").lstrip("."))
         if ttype not in STANDARD_TYPES:  # Pygments would silently invent a token type for a typo
             raise QadeckError(f"pygments.yaml: {label}: unknown token type {name!r}")
-        if not _STYLE_STRING.fullmatch(str(value).strip()):
+        if not re.fullmatch(_STYLE_STRING, str(value).strip()):
             raise QadeckError(f"pygments.yaml: {label}: bad style string {value!r} for {name} "
                               "(use e.g. \"bold #cf222e bg:#ffebe9\")")
         styles[ttype] = str(value)
