@@ -153,12 +153,13 @@ def tree_time(directory: Path, clock: Clock, names: tuple[str, ...], near: Repo 
                     return clock.now if last is None else last
                 dirty = _git(repo, "status", "--porcelain", "--", *paths).strip()
                 return clock.now if last is None or dirty else last
-        dirty, log, tree = (out.strip() for out in _git_all(
-            repo, ("status", "--porcelain", "--", *paths), ("log", "-1", "--format=%ct", "--", *paths),
-            ("ls-tree", "--full-tree", "HEAD", "--", *paths)))
+        commands = [("status", "--porcelain", "--", *paths), ("log", "-1", "--format=%ct", "--", *paths)]
+        if cache is not None:  # HEAD's versions of the files, for the next build to compare with
+            commands.append(("ls-tree", "--full-tree", "HEAD", "--", *paths))
+        dirty, log, *tree = (out.strip() for out in _git_all(repo, *commands))
         last = int(log) if log else None
         if cache is not None:
-            store.put(key, (last, _parse_tree(tree)))
+            store.put(key, (last, _parse_tree(tree[0])))
         return clock.now if last is None or dirty else last
     mtimes = [int(p.stat().st_mtime) for p in (Path(directory) / name for name in names) if p.is_file()]
     return max(mtimes, default=clock.now)
