@@ -240,14 +240,19 @@ def _git_corpus_times(repo: Path, root: Path, current: dict[str, str], warnings:
                     value_time = stamp
                 else:
                     value_pending = False
-            for path, old_blob in changes:  # step to the parent's version of the corpus
-                if old_blob == _NULL_SHA:
-                    state.pop(path, None)
-                else:
-                    state[path] = old_blob
+            _step_back(state, changes)
     finally:
         reader.close()
     return times, value_time
+
+
+def _step_back(state: dict[str, str], changes: list[tuple[str, str]]) -> None:
+    """Turn a commit's tree (path -> blob) into its first parent's, from the commit's changes."""
+    for path, old_blob in changes:
+        if old_blob == _NULL_SHA:
+            state.pop(path, None)
+        else:
+            state[path] = old_blob
 
 
 def last_versions(root: Path, wanted: set[tuple[str, str]], now: int) -> dict[tuple[str, str], tuple[int, Card]]:
@@ -276,11 +281,7 @@ def last_versions(root: Path, wanted: set[tuple[str, str]], now: int) -> dict[tu
             if len(found) == len(wanted):
                 break
             removed_at = stamp  # older states lost the card in this commit
-            for path, old_blob in changes:
-                if old_blob == _NULL_SHA:
-                    state.pop(path, None)
-                else:
-                    state[path] = old_blob
+            _step_back(state, changes)
     finally:
         reader.close()
     return found
