@@ -140,9 +140,9 @@ class PackageReuse:
 
     The same plan always gives the same bytes, so the digest of those bytes is remembered (MAC-checked,
     beside the build cache) under a key of the plan and of the code that writes it: this module,
-    genanki, chevron, Python, SQLite and zlib. A rebuild whose package file has exactly those bytes
-    leaves it in place (only its modification time moves, for make-style tools), and pays neither
-    for importing genanki nor for writing. Any other file there, edited or damaged, is rewritten.
+    cloze.py, genanki, chevron, Python, SQLite and zlib. A rebuild whose package file has exactly
+    those bytes leaves it in place (only its modification time moves, for make-style tools), and pays
+    neither for importing genanki nor for writing. Any other file there, edited or damaged, is rewritten.
     """
 
     def __init__(self, plan: PackagePlan, cache):
@@ -182,12 +182,14 @@ def _plan_bytes(plan: PackagePlan) -> bytes:
 
 
 def _writer_code() -> bytes:
-    """This module, the libraries that write the package (read, not imported) and the versions of
-    Python, SQLite and zlib: a change to any of them may change the bytes of the same plan."""
+    """This module and cloze.py, the libraries that write the package (read, not imported) and the
+    versions of Python, SQLite and zlib: a change to any of them may change the bytes of the same plan."""
     import importlib.util
     from sqlite3 import sqlite_version
 
-    parts = [Path(__file__).read_bytes(), sys.version.encode(), sqlite_version.encode(), zlib.ZLIB_RUNTIME_VERSION.encode()]
+    here = Path(__file__)
+    parts = [here.read_bytes(), here.with_name("cloze.py").read_bytes(),  # cloze.numbers picks a cloze note's cards
+             sys.version.encode(), sqlite_version.encode(), zlib.ZLIB_RUNTIME_VERSION.encode()]
     for name in _WRITER_PACKAGES:
         spec = importlib.util.find_spec(name)
         folder = Path(spec.origin).parent if spec is not None and spec.origin else None
