@@ -358,14 +358,20 @@ class ParsedFiles:
         (ledger, problems); only a ledger without problems is stored."""
         from . import ledger
 
+        return self.document(("ledger", str(path), Path(ledger.__file__).read_bytes(), raw),
+                             lambda v: type(v) is ledger.Ledger, parse)
+
+    def document(self, key: Sequence, valid, parse):
+        """A whole file's reading (the ledger, topics.yaml) stored under ``key`` (its kind, path and
+        bytes; the loader's code is in every key): ``parse()`` gives (value, problems), and only a
+        ``valid`` value read without problems is stored."""
         problems: list = []
 
         def fresh():
             found, problems[:] = parse()
             return found, not problems
 
-        key = self._store.key(("ledger", str(path), Path(ledger.__file__).read_bytes(), raw))
-        return self._remembered(key, lambda v: type(v) is ledger.Ledger, fresh), problems
+        return self._remembered(self._store.key(key), valid, fresh), problems
 
     def _remembered(self, key, valid, fresh):
         """The value stored under ``key`` if it unpickles and is ``valid``; else ``fresh()`` ->

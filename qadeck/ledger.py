@@ -15,8 +15,6 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import yaml
-
 from .errors import Location, Problem
 from .loader import LEDGER_FILE
 from .model import Card, Corpus, RenderedCard, Source
@@ -149,10 +147,6 @@ def _placeholder(corpus: Corpus, card_id: str, kind: str) -> Card:
                 cloze="{{c1::—}}" if kind == "cloze" else "")
 
 
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    pass
-
-
 def ledger_text(ledger: Ledger) -> str:
     """The file's bytes-to-be: deterministic, so an unchanged ledger is never rewritten."""
     by_kind: dict[str, list[str]] = {kind: [] for kind in KINDS}
@@ -174,7 +168,10 @@ def ledger_text(ledger: Ledger) -> str:
         if c.source_slug:
             entry["source_slug"] = c.source_slug
         data["retired"].append(entry)
-    return _HEADER + yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False)
+    import yaml  # only a ledger that changed is written: an unchanged build does not load PyYAML
+
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return _HEADER + yaml.dump(data, Dumper=dumper, allow_unicode=True, sort_keys=False, width=100, default_flow_style=False)
 
 
 def retired_for(ledger: Ledger, corpus: Corpus, selected: tuple[Card, ...], tags: tuple[str, ...]) -> list[RetiredCard]:

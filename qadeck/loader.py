@@ -40,17 +40,18 @@ def load_corpus(cards_dir: Path) -> Corpus:
     return corpus
 
 
-def read_corpus(cards_dir: Path, load_file=None) -> tuple[Corpus, list[Problem]]:
+def read_corpus(cards_dir: Path, load_file=None, memo=None) -> tuple[Corpus, list[Problem]]:
     """The corpus's valid cards plus every problem found (so callers can add their own checks).
 
     ``load_file(path, topics, problems, parse)``: reads one card file instead of ``parse`` (this
     module's reader, same first three arguments plus the file's bytes), e.g. from a cache.
+    ``memo``: a cache.ParsedFiles that keeps topics.yaml's reading by its bytes.
     """
     cards_dir = Path(cards_dir)
     problems: list[Problem] = []
     if not cards_dir.is_dir():
         return Corpus("", "deck", {}, (), cards_dir), [Problem(Location(cards_dir), "corpus directory not found")]
-    deck, slug, topics, topics_loc, description, lang, lint = _load_topics(cards_dir / TOPICS_FILE, problems)
+    deck, slug, topics, topics_loc, description, lang, lint = _load_topics(cards_dir / TOPICS_FILE, problems, memo)
     cards: list[Card] = []
     seen: dict[str, Card] = {}
     files = sorted(p for p in cards_dir.glob("*.yaml") if p.name not in (TOPICS_FILE, LEDGER_FILE))
@@ -233,15 +234,44 @@ def _text(value) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _load_topics(path: Path, problems: list[Problem]):
+def _load_topics(path: Path, problems: list[Problem], memo=None):
     """-> (deck, slug, topics, location, description, lang: the tag, "" when invalid, None when not given, lint)."""
-    empty = ("", "deck", {}, Location(path), "", "", LintSettings())
     if not path.exists() and not path.is_symlink():
         problems.append(Problem(Location(path), "missing: the corpus needs a topics.yaml with 'deck:' and 'topics:'"))
-        return empty
+        return _no_topics(path)
     raw = read_corpus_file(path, path.parent, problems)
     if raw is None:
-        return empty
+        return _no_topics(path)
+    if memo is None:
+        found: list[Problem] = []
+        result = _parse_topics(path, raw, found)
+    else:
+        result, found = memo.document(("topics", str(path), raw), _valid_topics, lambda: _topics_and_problems(path, raw))
+    problems.extend(found)
+    return result
+
+
+def _no_topics(path: Path):
+    return ("", "deck", {}, Location(path), "", "", LintSettings())
+
+
+def _valid_topics(value) -> bool:
+    """The shape :func:`_parse_topics` returns (for a reading kept in the cache). A lang spelled by
+    langcodes is read again each time: another langcodes version may spell it otherwise."""
+    return (type(value) is tuple and len(value) == 7 and all(type(v) is str for v in (*value[:2], value[4]))
+            and type(value[2]) is dict and all(type(t) is Topic for t in value[2].values())
+            and type(value[3]) is Location and (value[5] is None or value[5] in COMMON_LANGS)
+            and type(value[6]) is LintSettings)
+
+
+def _topics_and_problems(path: Path, raw: bytes):
+    problems: list[Problem] = []
+    return _parse_topics(path, raw, problems), problems
+
+
+def _parse_topics(path: Path, raw: bytes, problems: list[Problem]):
+    """topics.yaml's bytes -> what :func:`_load_topics` returns."""
+    empty = _no_topics(path)
     data, found = read_yaml(path, raw)
     problems.extend(found)
     if found:

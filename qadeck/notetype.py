@@ -69,7 +69,6 @@ def load_note_types(templates_dir: Path = DEFAULT_TEMPLATES, kinds=("qa", "cloze
     renders nothing does not import Pygments to make the same CSS again.
     """
     from .loader import read_corpus_file
-    from .yamlread import read_yaml
 
     templates_dir = Path(templates_dir)
     problems: list[Problem] = []
@@ -94,21 +93,11 @@ def load_note_types(templates_dir: Path = DEFAULT_TEMPLATES, kinds=("qa", "cloze
             problems.append(Problem(Location(templates_dir / front), f"must show {{{{cloze:{CLOZE_FIELD}}}}}: "
                                                                       "Anki makes a cloze note's cards from it"))
     styles_path = templates_dir / "pygments.yaml"
-    styles, found = None, []
-    if not styles_path.exists() and not styles_path.is_symlink():
-        found = [Problem(Location(styles_path), "missing: name the light and dark code styles")]
-    elif (raw := read_corpus_file(styles_path, templates_dir, found)) is not None:
-        styles, found = read_yaml(styles_path, raw)
-    problems.extend(found)
     css = ""
-    if not found:
-        if not isinstance(styles, dict) or not {"light", "dark"} <= set(styles):
-            problems.append(Problem(Location(styles_path, 1), "must have both 'light:' and 'dark:' code styles"))
-        else:
-            try:
-                css = code_css(styles, raw, cache)
-            except QadeckError as exc:
-                problems.append(Problem(Location(styles_path, 1), str(exc).removeprefix("pygments.yaml: ")))
+    if not styles_path.exists() and not styles_path.is_symlink():
+        problems.append(Problem(Location(styles_path), "missing: name the light and dark code styles"))
+    elif (raw := read_corpus_file(styles_path, templates_dir, problems)) is not None:
+        css = code_css(styles_path, raw, problems, cache)
     if problems:
         raise InputError(problems)
     types = {}
@@ -119,15 +108,31 @@ def load_note_types(templates_dir: Path = DEFAULT_TEMPLATES, kinds=("qa", "cloze
     return types
 
 
-def code_css(styles: dict, raw: bytes, cache=None) -> str:
-    """The CSS of code blocks: line indentation and the colours of ``styles`` (pygments.yaml, whose
-    bytes are ``raw``), remembered beside ``cache`` when given (the render context it is keyed by
-    covers Pygments' version and this file's code is added)."""
-    def make() -> str:
-        return code_line_css() + pygments_css(styles["light"], styles["dark"])
+def code_css(path: Path, raw: bytes, problems: list[Problem], cache=None) -> str:
+    """The CSS of code blocks: line indentation and the colours ``pygments.yaml`` (at ``path``, whose
+    bytes are ``raw``) names; "" with ``problems`` added when it names no valid styles.
+
+    Remembered beside ``cache`` when given (its render context covers Pygments' version; this
+    file's code is added), so a warm build neither parses the file nor imports Pygments.
+    """
+    from .yamlread import read_yaml
+
+    def make() -> str | None:
+        styles, found = read_yaml(path, raw)
+        problems.extend(found)
+        if found:
+            return None
+        if not isinstance(styles, dict) or not {"light", "dark"} <= set(styles):
+            problems.append(Problem(Location(path, 1), "must have both 'light:' and 'dark:' code styles"))
+            return None
+        try:
+            return code_line_css() + pygments_css(styles["light"], styles["dark"])
+        except QadeckError as exc:
+            problems.append(Problem(Location(path, 1), str(exc).removeprefix("pygments.yaml: ")))
+            return None
 
     if cache is None:
-        return make()
+        return make() or ""
     from .cache import ResultCache
 
     store = ResultCache(cache.root, "code-css", cache.secret)
@@ -135,7 +140,9 @@ def code_css(styles: dict, raw: bytes, cache=None) -> str:
     css = store.get(key, lambda value: type(value) is str)
     if css is None:
         css = make()
-        store.put(key, css)
+        if css is None:
+            return ""
+        store.put(key, css)  # only valid styles are kept: a bad file is reported on every build
     return css
 
 

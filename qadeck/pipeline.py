@@ -80,7 +80,7 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
         from .cache import ParsedFiles
 
         parsed = ParsedFiles(cache)
-    corpus, problems = read_corpus(options.cards_dir, parsed)
+    corpus, problems = read_corpus(options.cards_dir, parsed, parsed)
     ledger, found = read_ledger(options.cards_dir, parsed)
     problems += found
     note_types = {}

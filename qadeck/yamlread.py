@@ -7,19 +7,19 @@ and its composer recurses on the C stack; construction recurses in Python).
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
-
-import yaml
+from typing import TYPE_CHECKING
 
 from .errors import Location, Problem
 from .limits import MAX_DEPTH, MAX_FILE_BYTES
+
+if TYPE_CHECKING:
+    import yaml
+
 # Texts whose nesting could exceed this bound are scanned event by event (stopping at the first
 # problem) before libyaml composes them; the rest are composed directly and their depth checked.
 _DIRECT_BOUND = 1000
-
-# libyaml's parser is ~15x faster than the pure-Python one; the constructor stays Python so the
-# line numbers survive either way.
-_BaseLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class LinedDict(dict):
@@ -37,11 +37,27 @@ class LinedList(list):
     item_lines: list
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
-    pass
+@functools.cache
+def _loaders():
+    """(libyaml's safe loader, ours on top of it). PyYAML is imported on the first parse: a warm
+    build takes every file it reads from the cache, and importing it costs as much as its own work."""
+    import yaml
+
+    # libyaml's parser is ~15x faster than the pure-Python one; the constructor stays Python so the
+    # line numbers survive either way.
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        pass
+
+    Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
+    Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+    return base, Loader
 
 
-def _construct_map(loader: _Loader, node: yaml.MappingNode):
+def _construct_map(loader, node: yaml.MappingNode):
+    import yaml
+
     data = LinedDict()
     data.line = node.start_mark.line + 1
     data.key_lines = {}
@@ -63,15 +79,12 @@ def _construct_map(loader: _Loader, node: yaml.MappingNode):
             data.block_lines[key] = value_node.start_mark.line + 2  # the text starts below the "|"
 
 
-def _construct_seq(loader: _Loader, node: yaml.SequenceNode):
+def _construct_seq(loader, node: yaml.SequenceNode):
     data = LinedList()
     data.item_lines = [item.start_mark.line + 1 for item in node.value]
     yield data
     data.extend(loader.construct_object(item, deep=True) for item in node.value)
 
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
 
 
 def read_yaml(path: Path, raw: bytes | None = None) -> tuple[object, list[Problem]]:
@@ -87,11 +100,13 @@ def read_yaml(path: Path, raw: bytes | None = None) -> tuple[object, list[Proble
         line = raw[: exc.start].count(b"\n") + 1
         return None, [Problem(Location(path, line), f"file is not UTF-8 (bad byte 0x{raw[exc.start]:02x}); save it as UTF-8")]
     text = text.lstrip("\ufeff")
+    import yaml
+
     try:
         shape = _scan_events(text) if _may_be_deep(text) else None
         if shape is not None:
             return None, [Problem(Location(path, shape[0]), shape[1])]
-        loader = _Loader(text)
+        loader = _loaders()[1](text)
         try:
             node = loader.get_single_node()
             if node is None:
@@ -137,8 +152,10 @@ def _may_be_deep(text: str) -> bool:
 def _scan_events(text: str) -> tuple[int, str] | None:
     """(line, problem) for the first anchor, alias or too-deep collection, read event by event so
     the scan stops there; None when there is none (syntax errors are left to the real parse)."""
+    import yaml
+
     depth = 0
-    events = yaml.parse(text, Loader=_BaseLoader)
+    events = yaml.parse(text, Loader=_loaders()[0])
     try:
         for event in events:
             line = event.start_mark.line + 1
@@ -159,6 +176,8 @@ def _scan_events(text: str) -> tuple[int, str] | None:
 
 def _too_deep(root: yaml.Node) -> tuple[int, str] | None:
     """(line, problem) for the first collection nested beyond MAX_DEPTH (walked without recursion)."""
+    import yaml
+
     stack = [(root, 1)]
     while stack:
         node, depth = stack.pop()

@@ -259,6 +259,12 @@ def test_bad_templates(cwd, corpus, capsys, tmp_path):
     (templates / "front.html").write_text("{{Question}}\n", encoding="utf-8")
     assert fails_with(capsys, "--cards", "cards", "--templates", "templates") == [
         "error: templates/pygments.yaml:1: dark: unknown Pygments style 'no-such-style'"]
+    # The code CSS of valid styles is kept in the cache; it never hides a later bad file.
+    (templates / "pygments.yaml").write_text("light: default\ndark: monokai\n", encoding="utf-8")
+    assert run_cli("--cards", "cards", "--templates", "templates", "--check") == 0
+    (templates / "pygments.yaml").write_text("light: default\n", encoding="utf-8")
+    assert fails_with(capsys, "--cards", "cards", "--templates", "templates") == [
+        "error: templates/pygments.yaml:1: must have both 'light:' and 'dark:' code styles"]
 
 
 def test_output_that_is_a_folder(cwd, corpus, capsys):
