@@ -9,18 +9,18 @@ from . import cloze
 from .errors import InputError, Location, Problem
 from .model import Card, Corpus, RenderedCard, Topic
 from .notetype import CLOZE_FIELDS, FIELDS
-from .sanitize import sanitize
+from .sanitize import neutralise_anki_markup, sanitize
 from .tex import neutralise_text
 
 if TYPE_CHECKING:
     from .markdown_render import MarkdownRenderer
 
 # Bump when the HTML produced for the same input changes (invalidates render caches).
-RENDERER_VERSION = "3"  # 3: math ($…$), TeX allow-list, "\$", cloze, code lines in their own elements, tables in a scroll wrapper, source by title
+RENDERER_VERSION = "4"  # 4: Anki markup escaped after cloze/list/TeX rewrites; 3: math, TeX allow-list, cloze, code lines, table wrapper, source by title
 # When the HTML made from unchanged input last changed: bump it together with RENDERER_VERSION.
 # No note or note type is stamped older than this, so a re-import replaces cards that an older
 # qadeck rendered (Anki keeps a known note unless the incoming one is newer).
-RENDERED_SINCE = 1_796_083_200  # 2026-12-01 00:00 UTC
+RENDERED_SINCE = 1_796_140_800  # 2026-12-01 16:00 UTC
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def render_markdown_fields(renderer: MarkdownRenderer, sources: Sequence[str]) -
         fields[1] = sanitize(renderer.convert(body))
     elif mode == "list":
         try:
-            fields[1] = cloze.recall_list(sanitize(renderer.convert(body)))
+            fields[1] = neutralise_anki_markup(cloze.recall_list(sanitize(renderer.convert(body))))
         except cloze.NoListError as exc:
             return RenderFailure("answer", None, str(exc))
     else:
@@ -139,7 +139,8 @@ def render_markdown_fields(renderer: MarkdownRenderer, sources: Sequence[str]) -
             return RenderFailure("cloze", problems[0].offset, problems[0].message)
         protected = cloze.protect(body, deletions)
         try:
-            fields[1] = cloze.restore(sanitize(renderer.convert(protected.text)), protected, neutralise_text, LINE_CLASS)
+            fields[1] = neutralise_anki_markup(
+                cloze.restore(sanitize(renderer.convert(protected.text)), protected, neutralise_text, LINE_CLASS))
         except cloze.PlacementError as exc:
             return RenderFailure("cloze", exc.offset, str(exc))
     return tuple(fields)

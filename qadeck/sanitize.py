@@ -51,5 +51,11 @@ def sanitize(html: str) -> str:
     if not html:
         return ""
     clean = _CLEANER.clean(html) if _CLEANER is not None else nh3.clean(html, **_OPTIONS)
-    clean = _ANKI_MARKUP.sub("&#91;", clean) if "[" in clean else clean
-    return guard(clean, PLACEHOLDER.pattern)  # cloze placeholders vanish before MathJax runs
+    # Last: the TeX guard re-escapes the text it rewrites, which would undo an earlier "&#91;".
+    return neutralise_anki_markup(guard(clean, PLACEHOLDER.pattern))  # cloze placeholders vanish before MathJax runs
+
+
+def neutralise_anki_markup(html: str) -> str:
+    """Escape the "[" of [sound:…], [anki:…], [latex] and [$]/[$$] in sanitised HTML. Any step that
+    rewrites text after :func:`sanitize` (cloze deletions, list recall) must end with this."""
+    return _ANKI_MARKUP.sub("&#91;", html) if "[" in html else html

@@ -28,7 +28,7 @@ class GitCheckout:
 
     def __init__(self, root: Path):
         self.root = root
-        self.clock = RENDERED_SINCE + 3600  # commits after the renderer's epoch date the notes
+        self.clock = RENDERED_SINCE + 600  # commits after the renderer's epoch date the notes (and before now)
         self.git("init", "-q", "-b", "main")
 
     def git(self, *args: str) -> str:
@@ -39,8 +39,8 @@ class GitCheckout:
                                capture_output=True, text=True).stdout
 
     def commit(self, message: str = "edit") -> int:
-        """Commit everything one hour after the previous commit; returns the commit time."""
-        self.clock += 3600
+        """Commit everything a minute after the previous commit (all before now); returns the commit time."""
+        self.clock += 60
         self.git("add", "-A")
         self.git("commit", "-q", "-m", message)
         return self.clock

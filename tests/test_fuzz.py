@@ -91,6 +91,27 @@ def test_random_markdown_and_html_never_reach_a_card_active(workdir, question, a
             assert_inert(html, name)
 
 
+@FUZZ
+@given(before=field_texts, inside=field_texts, after=field_texts, items=st.lists(field_texts, min_size=1, max_size=4))
+def test_random_cloze_and_list_cards_never_reach_a_card_active(workdir, before, inside, after, items):
+    """Cloze deletions and list recall rewrite the HTML after the sanitiser: checked the same way."""
+    cards = [{"id": "fuzz-cloze", "question": "q", "cloze": f"{before}{{{{c1::{inside}}}}}{after}", "topics": ["training"]},
+             {"id": "fuzz-list", "question": "q", "recall": "list", "topics": ["training"],
+              "answer": "\n".join(f"- {item}" for item in items)}]
+    for card in cards:
+        corpus = _corpus(workdir, "cards", yaml.safe_dump({"cards": [card]}, allow_unicode=True))
+        try:
+            loaded = load_corpus(corpus)
+            rendered, _ = render_cards(loaded, cache=None, jobs=1)
+        except InputError:
+            event(f"{card['id']}: refused with file:line")
+            continue
+        event(f"{card['id']}: rendered")
+        for out in rendered:
+            for name, html in out.fields.items():
+                assert_inert(html, name)
+
+
 class _Inspector(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -102,20 +102,52 @@ def test_rendered_card_has_no_script_from_fields(hostile_note):
     assert "javascript:" not in answer.lower()
 
 
+MARKUP = r"""cards:
+  - id: markup
+    question: 'Anki 的 [sound:evil.mp3] 和 [latex]x^2[/latex] 语法？'
+    answer: '还有 [$]y[/$]、[$$]z[/$$] 与 [anki:play:q:0]。'
+    topics: [security]
+  # Each of these also rewrites text after the sanitiser: a neutralised TeX command, a cloze
+  # deletion, list items made deletions. None may bring the "[" of Anki's markup back.
+  - id: markup-tex
+    question: '[sound:evil.mp3] 与 \evil 命令？'
+    answer: '[sound:evil.mp3] 旁边的 \href 也被中和。'
+    topics: [security]
+  - id: markup-cloze
+    question: 'Anki 的标记'
+    cloze: '[sound:evil.mp3] 在 {{c1::[sound:evil.mp3] 挖空}} 中 \evil。'
+    topics: [security]
+  - id: markup-list
+    question: 'Anki 的两种标记？'
+    recall: list
+    answer: |
+      - [sound:evil.mp3] 声音
+      - [latex]x[/latex] 公式
+    topics: [security]
+"""
+
+
 def test_anki_markup_in_text_stays_text(corpus: Path, tmp_path: Path):
     """[sound:…] would become a play button with an onclick handler, [latex] would run LaTeX."""
-    (corpus / "markup.yaml").write_text(
-        "cards:\n  - id: markup\n    question: 'Anki 的 [sound:evil.mp3] 和 [latex]x^2[/latex] 语法？'\n"
-        "    answer: '还有 [$]y[/$]、[$$]z[/$$] 与 [anki:play:q:0]。'\n    topics: [security]\n", encoding="utf-8")
+    (corpus / "markup.yaml").write_text(MARKUP, encoding="utf-8")
     out = tmp_path / "m.apkg"
     assert run_cli("--cards", str(corpus), "-o", str(out)) == 0
     col, _ = fresh_import(tmp_path, out)
     try:
-        card = notes_by_id(col)["markup"].cards()[0]
+        notes = notes_by_id(col)
+        card = notes["markup"].cards()[0]
         rendered = card.question() + card.answer()
         assert "[anki:play" not in rendered and "[sound:" not in rendered
         assert 'class="latex"' not in rendered and "<img" not in rendered
         assert "&#91;sound:evil.mp3]" in rendered and "&#91;latex]x^2[/latex]" in rendered
         assert not card.question_av_tags() and not card.answer_av_tags()
+        for note_id in ("markup-tex", "markup-cloze", "markup-list"):
+            cards = notes[note_id].cards()
+            assert cards, note_id
+            for card in cards:
+                rendered = card.question() + card.answer()
+                assert "[sound:" not in rendered and "[latex]" not in rendered, (note_id, rendered)
+                assert "&#91;sound:evil.mp3]" in rendered, (note_id, rendered)
+                assert not card.question_av_tags() and not card.answer_av_tags(), note_id
     finally:
         col.close()
