@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-from .apkg import PackageReuse, write_apkg
+from .apkg import package_reuse, write_apkg
 from .assemble import PackagePlan, assemble
 from .errors import InputError, Problem
 from .history import Clock, corpus_times, find_repo, tree_time
@@ -155,7 +155,7 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
                     deck_descriptions(corpus, result.changes, cache))
     lap("assemble")
     result.plan = plan
-    reuse = PackageReuse(plan, cache) if cache is not None else None
+    reuse = package_reuse(plan, cache)
     outputs = []
     if reuse is None or not reuse.keep(output):  # an unchanged package is left as it is
         def write_package(tmp: Path) -> None:

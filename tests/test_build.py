@@ -168,9 +168,11 @@ def test_unchanged_package_is_kept_and_any_other_file_there_is_rewritten(corpus,
     assert run_cli("--cards", str(corpus), "-o", str(reference), "--no-cache") == 0
     assert first == reference.read_bytes()
     os.utime(out, (1_000_000_000, 1_000_000_000))
+    inode = out.stat().st_ino
     capsys.readouterr()
     assert build("-o", str(out)) == first
-    assert out.stat().st_mtime > 1_000_000_000  # kept, yet as new as the build (make-style tools)
+    assert out.stat().st_ino == inode  # kept, not replaced by a new file
+    assert out.stat().st_mtime > 1_000_000_000  # yet as new as the build (make-style tools)
     assert f"wrote {out} (" in capsys.readouterr().out
     for other in (first[:-1] + bytes([first[-1] ^ 1]), b""):  # damaged, emptied: rewritten whole
         out.write_bytes(other)
@@ -181,6 +183,21 @@ def test_unchanged_package_is_kept_and_any_other_file_there_is_rewritten(corpus,
     assert edited != first
     assert run_cli("--cards", str(corpus), "-o", str(reference), "--no-cache") == 0
     assert edited == reference.read_bytes()
+
+
+def test_a_large_deck_is_always_written(corpus, tmp_path, monkeypatch):
+    """Above REUSE_MAX_NOTES, hashing the plan would cost every edited rebuild more than keeping
+    saves, so the package is written each time (a new file replaces the old one)."""
+    from qadeck import apkg
+
+    out = tmp_path / "deck.apkg"
+    args = ("--cards", str(corpus), "-o", str(out), "--cache-dir", str(tmp_path / "cache"))
+    assert run_cli(*args) == 0 and run_cli(*args) == 0
+    inode = out.stat().st_ino
+    monkeypatch.setattr(apkg, "REUSE_MAX_NOTES", 4)  # the fixture's 4 notes are now "large"
+    assert run_cli(*args) == 0
+    assert out.stat().st_ino != inode
+    assert len(list((tmp_path / "cache").glob("package-*/*.pack"))) == 1  # the small deck's, nothing since
 
 
 _IMPORTS = """
