@@ -333,6 +333,12 @@ class ParsedFiles:
     def __init__(self, cache: RenderCache):
         self._store = RenderCache(cache.root, _loader_code(), now=cache.now, arity=None, secret=cache.secret, kind="parsed")
         self._fresh: dict[bytes, bytes] = {}
+        self._keys: list[bytes] = []  # of the card files read, in order
+
+    def content_key(self) -> bytes:
+        """A digest of every card file read so far (bytes, path, topics, loader code): what the
+        corpus's cards are made of, so others can key on them without hashing the cards again."""
+        return hashlib.blake2b(b"".join(self._keys), digest_size=20).digest()
 
     @property
     def stats(self) -> CacheStats:
@@ -351,6 +357,7 @@ class ParsedFiles:
             return cards, len(problems) == before
 
         key = self._store.key((str(path), repr(sorted(topics.items())), raw))
+        self._keys.append(key)
         return self._remembered(key, lambda v: type(v) is list and all(type(c) is Card for c in v), fresh)
 
     def ledger(self, path: Path, raw: bytes, parse):

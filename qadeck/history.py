@@ -75,7 +75,7 @@ class CorpusTimes:
     warnings: list[Problem]  # a shallow clone; past versions that could not be read
 
 
-def corpus_times(corpus: Corpus, clock: Clock, repo: Repo | None, cache=None) -> CorpusTimes:
+def corpus_times(corpus: Corpus, clock: Clock, repo: Repo | None, cache=None, content: bytes | None = None) -> CorpusTimes:
     """When each card's content last changed, and when topics.yaml's ``lang`` did.
 
     One walk of the corpus folder's history dates both (topics.yaml lives in it). Turning a time
@@ -85,6 +85,8 @@ def corpus_times(corpus: Corpus, clock: Clock, repo: Repo | None, cache=None) ->
     None outside git. ``cache``: a cache.RenderCache beside which the walk's result is kept for the
     same HEAD commit and working-tree cards, and the past versions an earlier walk read (card files,
     topics.yaml's names and lang; cache.PastPrints), so they are not read and parsed again.
+    ``content``: a digest of the corpus's card files (cache.ParsedFiles.content_key), which spares
+    hashing the cards for that.
     The lang is dated like a card: the oldest commit of the newest unbroken run in which it equals
     today's, so edits elsewhere in the file do not move it. Outside git, both come from the files'
     modification times.
@@ -106,7 +108,7 @@ def corpus_times(corpus: Corpus, clock: Clock, repo: Repo | None, cache=None) ->
     if cache is not None and not repo.shallow:  # deepening a shallow clone keeps HEAD but adds history
         from .cache import ResultCache
 
-        store, key = ResultCache(cache.root, "history", cache.secret), _walk_key(repo, corpus, names)
+        store, key = ResultCache(cache.root, "history", cache.secret), _walk_key(repo, corpus, names, content)
     found = store.get(key, _valid_walk) if store is not None else None
     if found is not None:
         times, lang = found
@@ -179,15 +181,16 @@ def _valid_tree(value) -> bool:
             and type(value[1]) is dict and all(type(k) is str and type(v) is str for k, v in value[1].items()))
 
 
-def _walk_key(repo: Repo, corpus: Corpus, names: dict[str, str]) -> bytes:
+def _walk_key(repo: Repo, corpus: Corpus, names: dict[str, str], content: bytes | None) -> bytes:
     """What the walk's result depends on: HEAD (which fixes the history), the folder, the working
-    tree's cards (what their fingerprints hash) and lang, and the code that reads and dates them."""
+    tree's cards (what their fingerprints hash: given by ``content`` and the selected ids, else
+    hashed here) and lang, and the code that reads and dates them."""
     from . import history
     from .cache import _loader_code
 
+    cards = [card.id for card in corpus.cards] if content is not None else [_content(card, names) for card in corpus.cards]
     digest = hashlib.blake2b(_loader_code(history), digest_size=20)
-    digest.update(marshal.dumps((repo.head, _rel(repo.top, Path(corpus.root)), corpus.lang,
-                                 [_content(card, names) for card in corpus.cards])))
+    digest.update(marshal.dumps((repo.head, _rel(repo.top, Path(corpus.root)), corpus.lang, content, cards)))
     return digest.digest()
 
 

@@ -136,7 +136,7 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
             return result
         selected = replace(corpus, cards=cards)
         # The templates carry topics.yaml's lang, so the note type is as new as the newer of the two.
-        dated = corpus_times(selected, clock, repo, cache)
+        dated = corpus_times(selected, clock, repo, cache, parsed.content_key() if parsed is not None else None)
         times = {cid: clock.stamp(t, RENDERED_SINCE) for cid, t in dated.cards.items()}
         note_type_time = clock.stamp(max(tree_time(options.templates_dir, clock, TEMPLATE_FILES, repo, cache), dated.lang),
                                      RENDERED_SINCE)
