@@ -1,8 +1,8 @@
 """Render many cards across the machine's cores; small batches stay in this process.
 
-Each worker renders whole chunks of cards with its own :class:`MarkdownRenderer`; the results
-come back in input order, and rendering a card depends on nothing but its own text, so a parallel
-build is byte-identical to a serial one. Workers are forked where the platform allows it (they
+Each worker renders chunks of field texts (``render.field_units``) with its own
+:class:`MarkdownRenderer`; the results come back in input order, and rendering a field depends on
+nothing but its own text, so a parallel build is byte-identical to a serial one. Workers are forked where the platform allows it (they
 inherit the imported libraries instead of importing them again).
 """
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import Callable, Sequence
 # Rendering a card with a 20-line code block costs ~2.5-3 ms; a forked pool costs ~20-50 ms to
 # start and warm up, and each chunk a round trip. Below this many cards, one process is as fast.
 PARALLEL_MIN_CARDS = 500  # below this a pool's start-up costs more than it saves (the shipped ~200 cards)
-CHUNK_MIN, CHUNK_MAX = 8, 32  # small chunks: a busy core or a slow chunk leaves less of a tail
+CHUNK_MIN, CHUNK_MAX = 24, 96  # fields (~3 a card); small chunks: a busy core or a slow chunk leaves less of a tail
 
-Sources = tuple  # tuple[str, ...]: a card's Markdown fields
-Progress = Callable[[int], None]  # called with the number of cards just finished
+Unit = tuple  # (how, text): one field to render, see render.field_units
+Progress = Callable[[int], None]  # called with the number of fields just finished
 
 _renderer = None
 
@@ -39,7 +39,7 @@ def plan_jobs(todo: int, jobs: int | None) -> int:
         return max(1, min(jobs, todo))
     if todo < PARALLEL_MIN_CARDS:
         return 1
-    return max(1, min(available_cpus(), todo // CHUNK_MIN))
+    return max(1, min(available_cpus(), todo // 8))
 
 
 class PendingRender:
@@ -49,27 +49,27 @@ class PendingRender:
     rendering happens in :meth:`result`. :meth:`close` cancels whatever has not started.
     """
 
-    def __init__(self, sources: Sequence[Sources], jobs: int = 1, progress: Progress | None = None):
-        self._sources, self._progress = sources, progress
+    def __init__(self, units: Sequence[Unit], jobs: int = 1, progress: Progress | None = None):
+        self._units, self._progress = units, progress
         self._pool = None
         self._futures: list = []
-        if jobs > 1 and len(sources) > 1:
-            size = max(CHUNK_MIN, min(CHUNK_MAX, -(-len(sources) // (jobs * 16))))
+        if jobs > 1 and len(units) > 1:
+            size = max(CHUNK_MIN, min(CHUNK_MAX, -(-len(units) // (jobs * 16))))
             try:
                 from concurrent.futures import ProcessPoolExecutor  # only builds that use it pay for the import
 
                 self._pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_context(), initializer=_worker_init,
                                                  initargs=(os.getpid(),))
-                self._futures = [self._pool.submit(_render_chunk, list(sources[i:i + size]))
-                                 for i in range(0, len(sources), size)]
+                self._futures = [self._pool.submit(_render_chunk, list(units[i:i + size]))
+                                 for i in range(0, len(units), size)]
             except (ImportError, OSError, RuntimeError):  # RuntimeError: BrokenProcessPool
                 self.close()  # no processes here (sandbox, resource limits): render in this process
 
-    def result(self) -> list[Sources]:
+    def result(self) -> list:
         if self._pool is not None:
             from concurrent.futures.process import BrokenProcessPool
 
-            out: list[Sources] = []
+            out: list = []
             try:
                 for future in self._futures:  # in input order
                     rendered = future.result()
@@ -81,7 +81,7 @@ class PendingRender:
                 self._progress = None  # a worker died (e.g. out of memory): finish in this process
             finally:
                 self.close()
-        return _render_serial(self._sources, self._progress)
+        return _render_serial(self._units, self._progress)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -89,13 +89,13 @@ class PendingRender:
             self._pool = None
 
 
-def _render_serial(sources: Sequence[Sources], progress: Progress | None) -> list[Sources]:
-    out: list[Sources] = []
-    step = max(1, min(CHUNK_MAX, len(sources) // 100))
-    for start in range(0, len(sources), step):
-        out.extend(_render_chunk(sources[start:start + step]))
+def _render_serial(units: Sequence[Unit], progress: Progress | None) -> list:
+    out: list = []
+    step = max(1, min(CHUNK_MAX, len(units) // 100))
+    for start in range(0, len(units), step):
+        out.extend(_render_chunk(units[start:start + step]))
         if progress is not None:
-            progress(min(step, len(sources) - start))
+            progress(min(step, len(units) - start))
     return out
 
 
@@ -143,12 +143,12 @@ def _context():
     return multiprocessing.get_context()
 
 
-def _render_chunk(chunk: Sequence[Sources]) -> list[Sources]:
+def _render_chunk(chunk: Sequence[Unit]) -> list:
     global _renderer
-    from .render import render_markdown_fields
+    from .render import render_field
 
     if _renderer is None:
         from .markdown_render import MarkdownRenderer
 
         _renderer = MarkdownRenderer()
-    return [render_markdown_fields(_renderer, sources) for sources in chunk]
+    return [render_field(_renderer, unit) for unit in chunk]

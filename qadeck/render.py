@@ -71,20 +71,24 @@ class PendingCards:
 
         self._corpus, self._cards, self._keys, self._found, self._todo = corpus, cards, keys, found, todo
         self.stats, self._cache = stats, cache
+        # Each distinct field text is rendered once: real corpora copy answers between articles
+        # under questions in other words, so cards differ while most of their work does not.
+        self._units = list(dict.fromkeys(unit for sources in todo.values() for unit in field_units(sources)))
         done = 0
 
         def advance(count: int) -> None:
             nonlocal done
             done += count
             if progress is not None:
-                progress(done, len(todo))
+                progress(done, len(self._units))
 
-        self._pending = PendingRender(list(todo.values()), stats.jobs, advance) if todo else None
+        self._pending = PendingRender(self._units, stats.jobs, advance) if todo else None
 
     def result(self) -> tuple[list[RenderedCard], RenderStats]:
         if self._pending is not None:
-            fresh = dict(zip(self._todo, self._pending.result()))
+            html = dict(zip(self._units, self._pending.result()))
             self._pending = None
+            fresh = {key: _card_fields(sources, html) for key, sources in self._todo.items()}
             failed = {key: out for key, out in fresh.items() if isinstance(out, RenderFailure)}
             fresh = {key: out for key, out in fresh.items() if key not in failed}
             if self._cache is not None:
@@ -119,31 +123,45 @@ def start_render(corpus: Corpus, cards: Sequence[Card] | None = None, cache=None
     return PendingCards(corpus, cards, keys, found, todo, stats, cache, progress)
 
 
+def field_units(sources: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """A card's Markdown fields (Question, Answer or Text, Explanation) from :func:`render_sources`
+    as (how to render, text) units; equal units render to equal HTML."""
+    mode, question, body, explanation = sources
+    return (("md", question), ("md" if mode == "qa" else mode, body), ("md", explanation))
+
+
+def render_field(renderer: MarkdownRenderer, unit: tuple[str, str]) -> str | RenderFailure:
+    """The sanitised HTML of one :func:`field_units` unit, or why it cannot be rendered."""
+    how, text = unit
+    if how == "md":
+        return sanitize(renderer.convert(text))
+    if how == "list":
+        try:
+            return neutralise_anki_markup(cloze.recall_list(sanitize(renderer.convert(text))))
+        except cloze.NoListError as exc:
+            return RenderFailure("answer", None, str(exc))
+    from .markdown_render import LINE_CLASS
+
+    deletions, problems = cloze.scan(text)
+    if problems:  # the loader reports these first; a renderer used on its own says so too
+        return RenderFailure("cloze", problems[0].offset, problems[0].message)
+    protected = cloze.protect(text, deletions)
+    try:
+        return neutralise_anki_markup(
+            cloze.restore(sanitize(renderer.convert(protected.text)), protected, neutralise_text, LINE_CLASS))
+    except cloze.PlacementError as exc:
+        return RenderFailure("cloze", exc.offset, str(exc))
+
+
 def render_markdown_fields(renderer: MarkdownRenderer, sources: Sequence[str]) -> tuple[str, ...] | RenderFailure:
     """The sanitised HTML of one card's Markdown fields (Question, Answer or Text, Explanation)
     from :func:`render_sources`, or why it cannot be rendered."""
-    from .markdown_render import LINE_CLASS
+    return _card_fields(sources, {unit: render_field(renderer, unit) for unit in field_units(sources)})
 
-    mode, question, body, explanation = sources
-    fields = [sanitize(renderer.convert(question)), "", sanitize(renderer.convert(explanation))]
-    if mode == "qa":
-        fields[1] = sanitize(renderer.convert(body))
-    elif mode == "list":
-        try:
-            fields[1] = neutralise_anki_markup(cloze.recall_list(sanitize(renderer.convert(body))))
-        except cloze.NoListError as exc:
-            return RenderFailure("answer", None, str(exc))
-    else:
-        deletions, problems = cloze.scan(body)
-        if problems:  # the loader reports these first; a renderer used on its own says so too
-            return RenderFailure("cloze", problems[0].offset, problems[0].message)
-        protected = cloze.protect(body, deletions)
-        try:
-            fields[1] = neutralise_anki_markup(
-                cloze.restore(sanitize(renderer.convert(protected.text)), protected, neutralise_text, LINE_CLASS))
-        except cloze.PlacementError as exc:
-            return RenderFailure("cloze", exc.offset, str(exc))
-    return tuple(fields)
+
+def _card_fields(sources: Sequence[str], html: dict) -> tuple[str, ...] | RenderFailure:
+    fields = tuple(html[unit] for unit in field_units(sources))
+    return next((f for f in fields if isinstance(f, RenderFailure)), fields)
 
 
 def _problem(card: Card, failure: RenderFailure) -> Problem:
