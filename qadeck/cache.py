@@ -296,6 +296,15 @@ class RenderCache:
             pass
 
 
+@dataclass(frozen=True)
+class ServedFile:
+    """One card file as :class:`ParsedFiles` gave its cards."""
+
+    key: bytes  # digest of the path, the bytes, the topics and the loader's code
+    raw: bytes
+    cards: int
+
+
 class ParsedFiles:
     """Card files already read and validated, by content: a warm build parses only the files that changed.
 
@@ -309,6 +318,12 @@ class ParsedFiles:
     def __init__(self, cache: RenderCache):
         self._store = RenderCache(cache.root, _loader_code(), now=cache.now, arity=None, secret=cache.secret, kind="parsed")
         self._fresh: dict[bytes, bytes] = {}
+        self._served: dict[str, ServedFile] = {}
+
+    def served(self, path) -> "ServedFile | None":
+        """What the last call for ``path`` gave: its key (which covers everything the cards were
+        made from), the bytes and the number of cards; None for a file it did not read."""
+        return self._served.get(str(path))
 
     @property
     def stats(self) -> CacheStats:
@@ -327,7 +342,9 @@ class ParsedFiles:
             return cards, len(problems) == before
 
         key = self._store.key((str(path), repr(sorted(topics.items())), raw))
-        return self._remembered(key, lambda v: type(v) is list and all(type(c) is Card for c in v), fresh)
+        cards = self._remembered(key, lambda v: type(v) is list and all(type(c) is Card for c in v), fresh)
+        self._served[str(path)] = ServedFile(key, raw, len(cards))
+        return cards
 
     def ledger(self, path: Path, raw: bytes, parse):
         """The retirement ledger read from ``raw`` (the bytes of ``path``): ``parse()`` gives

@@ -400,3 +400,60 @@ def test_lint_reads_unchanged_files_from_the_parsed_file_cache(cards, capsys, tm
     code, out, _ = lint(capsys, "--cards", "cards", "--cache-dir", str(cache))
     assert code == 0
     assert out.splitlines() == [l for l in EXPECTED.splitlines() if "'vague-en'" not in l]
+
+
+def findings_of(report) -> list[str]:
+    return [str(f) for f in report.findings]
+
+
+def lint_both_ways(cards_dir: Path, cache: Path) -> list[str]:
+    """The lint through the cache, checked against a lint without one (the full computation)."""
+    from qadeck.errors import InputError
+    from qadeck.lint import lint_directory
+
+    def run(**kwargs):
+        try:
+            return findings_of(lint_directory(cards_dir, **kwargs)), []
+        except InputError as exc:  # the lint's findings are in the problems too
+            return [], [str(p) for p in exc.problems]
+
+    cached, fresh = run(cache_dir=cache), run()
+    assert cached == fresh
+    return cached[0] or cached[1]
+
+
+def test_unchanged_card_files_are_served_whole(cards, tmp_path):
+    from qadeck.lint import lint_directory
+
+    cache = tmp_path / "cache"
+    first = lint_directory(cards, cache_dir=cache)
+    assert first.analysed == 19 and findings_of(first) == EXPECTED.splitlines()
+    for per_card in cache.glob("lint-v*"):  # the cards' own analyses: not needed for unchanged files
+        shutil.rmtree(per_card)
+    again = lint_directory(cards, cache_dir=cache)
+    assert again.analysed == 0 and again.cached == 19
+    assert findings_of(again) == EXPECTED.splitlines()
+
+
+def test_whole_file_findings_follow_every_edit_as_a_fresh_lint_would(cards, tmp_path):
+    cache = tmp_path / "cache"
+    questions, topics = cards / "questions.yaml", cards / "topics.yaml"
+    assert lint_both_ways(cards, cache) == EXPECTED.splitlines()
+
+    def edit(path: Path, old: str, new: str) -> list[str]:
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        return lint_both_ways(cards, cache)
+
+    assert "'vague-en'" not in "\n".join(edit(questions, "Talk about gradient clipping.", "What does gradient clipping do?"))
+    assert "QD101" not in "\n".join(edit(topics, "long_answer: 40", "long_answer: 55"))  # a threshold
+    moved = edit(questions, "cards:\n", "cards:\n" + card("first", "什么是熵？", "不确定性的度量。"))  # cards move down
+    assert "cards/questions.yaml:8: card 'yes-no-zh': QD201" in "\n".join(moved)
+    # A card dropped for an id used before (in answers.yaml) is linted once that id is free: its file,
+    # unchanged meanwhile, must not keep the findings of the cards that were linted then.
+    (cards / "zz.yaml").write_text("cards:\n" + card("long-answer", "谈谈你对过拟合的理解", "训练集好，测试集差。")
+                                   + card("fine", "过拟合是什么？", "训练集好，测试集差。"), encoding="utf-8")
+    assert any("id 'long-answer' is already used" in line for line in lint_both_ways(cards, cache))
+    renamed = edit(cards / "answers.yaml", "id: long-answer", "id: long-answer-2")
+    assert "cards/zz.yaml:3: card 'long-answer': QD202 a vague question" in "\n".join(renamed)
