@@ -486,10 +486,8 @@ def similar_pairs(questions: Sequence[str], cache: RenderCache | None, distinct:
         return search()
     digest = hashlib.blake2b(code, digest_size=20)
     digest.update(repr((similarity.NEAR_THRESHOLD, similarity.NEIGHBOURS, sorted(distinct))).encode())
-    for text in questions:
-        data = text.encode("utf-8", "surrogatepass")
-        digest.update(len(data).to_bytes(8, "little"))
-        digest.update(data)
+    # Each text length-prefixed in one C call; format 2 writes no back-references, so equal lists give equal bytes.
+    digest.update(marshal.dumps(list(questions), 2))
     key = digest.digest()
     store = ResultCache(cache.root, "pairs", cache.secret)
     count = len(questions)
@@ -501,24 +499,34 @@ def similar_pairs(questions: Sequence[str], cache: RenderCache | None, distinct:
 
     stored = store.get(key, valid)
     if stored is not None:
-        return [similarity.Pair(*v) for v in stored]
+        return list(map(similarity.Pair._make, stored))
     # The search state of the last search (any question set): after a few edited questions, only
     # the questions they can affect are searched again.
     state_key = hashlib.blake2b(code + b"\0search state", digest_size=20).digest()
     base = store.get(state_key, _valid_search_state)
     memo = base if base is not None else {}
     pairs = similarity.similar_pairs(questions, top=similarity.NEIGHBOURS, distinct=distinct, memo=memo)
-    store.put(key, [(p.first, p.second, float(p.score), bool(p.exact)) for p in pairs])
+    store.put(key, list(map(tuple, pairs)))
     store.put(state_key, memo)
     return pairs
 
 
 def _valid_search_state(value) -> bool:
-    """The shape similarity.similar_pairs gives its ``memo``: state, cores, near (earlier, later, score)."""
-    if not (type(value) is dict and set(value) == {"state", "cores", "near"}):
+    """The shape similarity.similar_pairs gives its ``memo``: the questions with their keys, the
+    cores of the unique ones with their prefixes and bigram frequencies, and the pairs found
+    (earlier, later, score)."""
+    if not (type(value) is dict and set(value) == {"state", "questions", "keys", "unique", "cores", "df", "prefixes", "near"}):
         return False
-    cores, near = value["cores"], value["near"]
-    count = len(cores) if type(cores) is list else 0
-    return (type(cores) is list and all(type(c) is str for c in cores) and type(near) is list
+    questions, keys, unique, cores = value["questions"], value["keys"], value["unique"], value["cores"]
+    df, prefixes, near = value["df"], value["prefixes"], value["near"]
+    if not (type(questions) is list and type(keys) is list and len(keys) == len(questions) and type(unique) is list
+            and type(cores) is list and len(cores) == len(unique) and type(prefixes) is list
+            and len(prefixes) == len(cores) and type(df) is dict and type(near) is list):
+        return False
+    count, strings = len(cores), {str}
+    return (set(map(type, questions)) <= strings and set(map(type, keys)) <= strings and set(map(type, cores)) <= strings
+            and set(map(type, unique)) <= {int} and all(0 <= i < len(questions) for i in unique)
+            and set(map(type, prefixes)) <= {list} and all(set(map(type, p)) <= strings for p in prefixes)
+            and set(map(type, df)) <= strings and set(map(type, df.values())) <= {int}
             and all(type(v) is tuple and len(v) == 3 and type(v[0]) is int and type(v[1]) is int
                     and 0 <= v[0] < v[1] < count and type(v[2]) is float for v in near))

@@ -19,10 +19,10 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from itertools import chain
+from bisect import bisect_right
+from itertools import accumulate, chain
 from operator import mul
-from typing import Collection, Iterable, Sequence
+from typing import Collection, Iterable, NamedTuple, Sequence
 
 from .errors import Location, Problem
 from .model import Card
@@ -97,9 +97,11 @@ def _strip_prefixes(text: str) -> str:
     return text
 
 
-@dataclass(frozen=True)
-class Pair:
-    """Two questions that look alike; ``first`` comes earlier in the input order."""
+class Pair(NamedTuple):
+    """Two questions that look alike; ``first`` comes earlier in the input order.
+
+    A named tuple: a build turns tens of thousands of them into warnings and back from its cache.
+    """
 
     first: int
     second: int
@@ -120,7 +122,8 @@ def similar_pairs(questions: Sequence[str], threshold: float = NEAR_THRESHOLD, *
     when only a few questions changed since, only the questions they can affect are searched
     again (see :func:`_near_again`), with the same result as a full search.
     """
-    keys = [normalise(q) for q in questions]
+    known = _known(memo)  # question -> its key and core, from the earlier call
+    keys = [known[q][0] if q in known else normalise(q) for q in questions]
     pairs: list[Pair] = []
     first_of: dict[str, int] = {}
     for index, key in enumerate(keys):
@@ -132,23 +135,38 @@ def similar_pairs(questions: Sequence[str], threshold: float = NEAR_THRESHOLD, *
             first_of[key] = index
     # Repeats are reported once, as exact: only each key's first question is compared.
     unique = [i for i, key in enumerate(keys) if key and first_of[key] == i]
-    cores = [_core(questions[i], keys[i]) for i in unique]
+    cores = [_core(questions[i], keys[i]) if known.get(questions[i], (0, None))[1] is None else known[questions[i]][1]
+             for i in unique]
     position = {index: k for k, index in enumerate(unique)}
     skip = {(position[a], position[b]) for a, b in distinct if a in position and b in position}
     state = (threshold, top, sorted(skip))
-    tfidf = _tfidf(cores)
-    near = None
+    found = None
     if memo is not None and memo.get("state") == state:
-        near = _near_again(cores, tfidf, memo.get("cores"), memo.get("near"), threshold, top, skip)
-    if near is None:
-        near = list(_near(cores, threshold, top, skip, tfidf))
+        found = _near_again(cores, memo, threshold, top, skip)
+    if found is None:
+        vectors, df = _tfidf(cores)
+        prefixes: list[list[str]] = []
+        found = list(_near(cores, threshold, top, skip, (vectors, df), prefixes)), prefixes, df
+    near, prefixes, df = found
     if memo is not None:
         memo.clear()
-        memo.update(state=state, cores=cores, near=near)
+        memo.update(state=state, questions=list(questions), keys=keys, unique=unique, cores=cores,
+                    df=dict(df), prefixes=prefixes, near=near)
     for a, b, score in near:
         pairs.append(Pair(unique[a], unique[b], score, False))
     pairs.sort(key=lambda p: (p.second, p.first))
     return pairs
+
+
+def _known(memo: dict | None) -> dict[str, tuple[str, str | None]]:
+    """question -> (its key, its core or None) as an earlier call's ``memo`` holds them."""
+    if not memo or "questions" not in memo:
+        return {}
+    questions = memo["questions"]
+    known: dict[str, tuple[str, str | None]] = {q: (k, None) for q, k in zip(questions, memo["keys"])}
+    for index, core_ in zip(memo["unique"], memo["cores"]):
+        known[questions[index]] = (known[questions[index]][0], core_)
+    return known
 
 
 def _bigrams(key: str) -> list[str]:
@@ -163,19 +181,35 @@ def _tfidf(keys: Sequence[str]) -> tuple[list[dict[str, float]], Counter[str]]:
         df.update(counts.keys())
     n = len(keys)
     idf = {g: math.log(1 + n / d) for g, d in df.items()}
+    return [_vector(counts, idf) for counts in grams], df
+
+
+def _vector(counts: Counter[str], idf: dict[str, float]) -> dict[str, float]:
+    """The unit TF-IDF vector of one key's bigram counts."""
+    # 1 + log(1) is exactly 1.0: most bigrams occur once in a question
     log = math.log
-    sqrt = math.sqrt
-    vectors = []
-    for counts in grams:
-        # 1 + log(1) is exactly 1.0: most bigrams occur once in a question
-        vec = {g: idf[g] if c == 1 else (1 + log(c)) * idf[g] for g, c in counts.items()}
-        norm = sqrt(sum(v * v for v in vec.values())) or 1.0
-        vectors.append({g: v / norm for g, v in vec.items()})
-    return vectors, df
+    vec = {g: idf[g] if c == 1 else (1 + log(c)) * idf[g] for g, c in counts.items()}
+    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+    return {g: v / norm for g, v in vec.items()}
+
+
+class _Vectors(dict):
+    """The TF-IDF vectors of ``cores`` under ``df``, each made when first needed (as :func:`_tfidf` makes it)."""
+
+    def __init__(self, cores: Sequence[str], df: dict[str, int]) -> None:
+        super().__init__()
+        self._cores, self._df, self._n = cores, df, len(cores)
+
+    def __missing__(self, index: int) -> dict[str, float]:
+        counts = Counter(_bigrams(self._cores[index]))
+        n, df = self._n, self._df
+        vec = self[index] = _vector(counts, {g: math.log(1 + n / df[g]) for g in counts})
+        return vec
 
 
 def _near(cores: Sequence[str], threshold: float, top: int | None, skip: Collection[tuple[int, int]] = (),
-          tfidf: tuple[list[dict[str, float]], Counter[str]] | None = None) -> Iterable[tuple[int, int, float]]:
+          tfidf: tuple[list[dict[str, float]], Counter[str]] | None = None,
+          prefixes: list[list[str]] | None = None) -> Iterable[tuple[int, int, float]]:
     """(i, j, cosine) for i < j at or above ``threshold`` and not in ``skip``; with ``top``, each j
     keeps its ``top`` closest i.
 
@@ -192,13 +226,15 @@ def _near(cores: Sequence[str], threshold: float, top: int | None, skip: Collect
     so the index holds earlier questions only.
 
     With ``top``, a question keeps the ``top`` best of its pairs (ties: the earlier question).
-    ``tfidf``: :func:`_tfidf` of ``cores``, if already made.
+    ``tfidf``: :func:`_tfidf` of ``cores``, if already made; ``prefixes``: gets every question's prefix.
     """
     vectors, df = _tfidf(cores) if tfidf is None else tfidf
     floor_sq = _floor_sq(threshold)
     postings: dict[str, list[int]] = defaultdict(list)
     for i, vec in enumerate(vectors):
         prefix = _prefix(vec, df, floor_sq)
+        if prefixes is not None:
+            prefixes.append(prefix)
         lists = [postings[g] for g in prefix if g in postings]
         if lists:
             yield from _closest(i, set(chain.from_iterable(lists)), vectors, threshold, top, skip)
@@ -211,7 +247,7 @@ def _floor_sq(threshold: float) -> float:
     return floor * floor if floor > 0 else -1.0
 
 
-def _prefix(vec: dict[str, float], df: Counter[str], floor_sq: float) -> list[str]:
+def _prefix(vec: dict[str, float], df: dict[str, int], floor_sq: float) -> list[str]:
     """The bigrams of ``vec`` that are indexed and looked up (see :func:`_near`)."""
     ordered = sorted((df[g], g, w) for g, w in vec.items() if df[g] <= INDEX_CAP)
     remainder = 1.0 - sum(w * w for _, _, w in ordered)  # unit vectors: the unindexed share
@@ -246,11 +282,10 @@ def _closest(i: int, candidates: Iterable[int], vectors: Sequence[dict[str, floa
 MAX_CHANGED = 0.05  # share of questions changed (or affected) above which a full search is as quick
 
 
-def _near_again(cores: Sequence[str], tfidf: tuple[list[dict[str, float]], Counter[str]], old: object,
-                old_near: object, threshold: float, top: int | None,
-                skip: Collection[tuple[int, int]]) -> list[tuple[int, int, float]] | None:
-    """:func:`_near`'s result, from its result ``old_near`` on the earlier ``old`` cores; None when
-    the earlier state does not fit (another count of questions, too many changes).
+def _near_again(cores: Sequence[str], memo: dict, threshold: float, top: int | None,
+                skip: Collection[tuple[int, int]]) -> tuple[list, list[list[str]], dict[str, int]] | None:
+    """:func:`_near`'s result (with every prefix, and the document frequencies) from the earlier
+    search in ``memo``; None when it does not fit (another count of questions, too many changes).
 
     With the same number of questions, the weight of a bigram changes only when its document
     frequency does, so the questions *affected* are the changed ones and those holding a bigram
@@ -260,28 +295,46 @@ def _near_again(cores: Sequence[str], tfidf: tuple[list[dict[str, float]], Count
     bigram with an affected earlier question (now a candidate with a new score), or if an
     affected question was among its kept neighbours (its score changed or it left). Those
     questions are searched again, against the index of every earlier question; the rest keep
-    their earlier result.
+    their earlier result. Vectors are made only for the questions compared.
     """
-    if not (type(old) is list and len(old) == len(cores) and all(type(c) is str for c in old)
-            and type(old_near) is list):
+    old, old_near, old_df, old_prefixes = memo.get("cores"), memo.get("near"), memo.get("df"), memo.get("prefixes")
+    if not (type(old) is list and len(old) == len(cores) and type(old_near) is list and type(old_df) is dict
+            and type(old_prefixes) is list and len(old_prefixes) == len(cores)):
         return None
+    limit = MAX_CHANGED * len(cores)
     changed = [k for k, (a, b) in enumerate(zip(old, cores)) if a != b]
-    if len(changed) > MAX_CHANGED * len(cores):
+    if len(changed) > limit:
         return None
     if not changed:
-        return old_near
-    vectors, df = tfidf
-    df_old = Counter(df)
+        return old_near, old_prefixes, old_df
+    df = dict(old_df)
     for k in changed:
-        df_old.subtract(set(_bigrams(cores[k])))
-        df_old.update(set(_bigrams(old[k])))
-    moved = {g for k in changed for g in (*_bigrams(old[k]), *_bigrams(cores[k])) if df_old[g] != df[g]}
+        for gram in set(_bigrams(old[k])):
+            df[gram] -= 1
+        for gram in set(_bigrams(cores[k])):
+            df[gram] = df.get(gram, 0) + 1
+    moved = {g for k in changed for g in (*_bigrams(old[k]), *_bigrams(cores[k])) if old_df.get(g, 0) != df[g]}
+    for gram in moved:
+        if not df[gram]:
+            del df[gram]
     affected = set(changed)
-    affected.update(i for i, vec in enumerate(vectors) if not moved.isdisjoint(vec))
-    if len(affected) > MAX_CHANGED * len(cores):
-        return None  # a common bigram's weight moved: most questions must be compared again anyway
+    # The questions holding a moved bigram: its places in all cores at once (no core holds a
+    # control character, so none of them runs into the next; a one-letter key may over-match,
+    # which only searches a question more).
+    joined = "\0".join(cores)
+    starts = list(accumulate((len(c) + 1 for c in cores[:-1]), initial=0))
+    for gram in moved:
+        at = joined.find(gram)
+        while at != -1:
+            affected.add(bisect_right(starts, at) - 1)
+            at = joined.find(gram, at + 1)
+        if len(affected) > limit:
+            return None  # a common bigram's weight moved: most questions must be compared again anyway
+    vectors = _Vectors(cores, df)
     floor_sq = _floor_sq(threshold)
-    prefixes = [_prefix(vec, df, floor_sq) for vec in vectors]
+    prefixes = list(old_prefixes)
+    for a in affected:
+        prefixes[a] = _prefix(vectors[a], df, floor_sq)
     postings: dict[str, list[int]] = defaultdict(list)
     for i, prefix in enumerate(prefixes):
         for gram in prefix:
@@ -296,7 +349,7 @@ def _near_again(cores: Sequence[str], tfidf: tuple[list[dict[str, float]], Count
         if candidates:
             kept.extend(_closest(i, candidates, vectors, threshold, top, skip))
     kept.sort(key=lambda item: (item[1], item[0]))
-    return kept
+    return kept, prefixes, df
 
 
 def acknowledged_pairs(cards: Sequence[Card]) -> list[tuple[int, int]]:
@@ -322,21 +375,27 @@ def duplicate_questions(cards: Sequence[Card], threshold: float = NEAR_THRESHOLD
         pairs = similar_pairs([c.question for c in cards], threshold, top=NEIGHBOURS,
                               distinct=acknowledged_pairs(cards))
     shown: dict = {}  # file -> its display path: thousands of warnings name a few hundred files
+    named: dict[int, str] = {}  # card index -> "card 'id' at file:line": a card is the neighbour of many
 
-    def where(card: Card) -> str:
-        location = card.location
-        if location.path not in shown:
-            shown[location.path] = str(Location(location.path))
-        return f"{shown[location.path]}:{location.line}" if location.line else shown[location.path]
+    def where(index: int) -> str:
+        text = named.get(index)
+        if text is None:
+            card = cards[index]
+            location = card.location
+            if location.path not in shown:
+                shown[location.path] = str(Location(location.path))
+            place = f"{shown[location.path]}:{location.line}" if location.line else shown[location.path]
+            text = named[index] = f"card '{card.id}' at {place}"
+        return text
 
-    for pair in pairs:
-        first, second = cards[pair.first], cards[pair.second]
-        if pair.exact:
-            errors.append(Problem(second.location, f"duplicate question: same as card '{first.id}' at {where(first)}", second.id))
-        elif not _acknowledged(first, second):
+    for first_index, second_index, score, exact in pairs:
+        first, second = cards[first_index], cards[second_index]
+        if exact:
+            errors.append(Problem(second.location, f"duplicate question: same as {where(first_index)}", second.id))
+        elif not ((first.distinct_from or second.distinct_from) and _acknowledged(first, second)):
             warnings.append(Problem(
                 second.location,
-                f"near-duplicate question ({pair.score:.0%} alike) of card '{first.id}' at {where(first)}; "
+                f"near-duplicate question ({score:.0%} alike) of {where(first_index)}; "
                 f"merge them, or add 'distinct_from: [{first.id}]' if they really differ",
                 second.id,
             ))

@@ -242,7 +242,7 @@ def test_search_after_edits_equals_a_full_search(tmp_path):
     """similar_pairs(..., memo=) searches again only what a few edits can affect: the pairs, scores and
     kept neighbours must be those of a search from scratch, whatever the edit."""
     import yaml
-    from qadeck.similarity import _near_again, _tfidf
+    from qadeck.similarity import _near_again
 
     from test_bench_generate import load_generator
 
@@ -272,7 +272,7 @@ def test_search_after_edits_equals_a_full_search(tmp_path):
             keys = [normalise(q) for q in questions]
             cores = [core(q) for q in questions]
             if len(set(keys)) == len(keys):  # one question per key: the cores are the search's own
-                found = _near_again(cores, _tfidf(cores), memo["cores"], memo["near"], 0.55, 3, set())
+                found = _near_again(cores, memo, 0.55, 3, set())
                 incremental += found is not None
         distinct = [(0, 1)] if round_ == 6 else []
         assert similar_pairs(questions, top=3, distinct=distinct, memo=memo) == \
