@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from bisect import bisect_right
 from itertools import accumulate, chain
 from operator import mul
+from collections.abc import Sequence as SequenceABC
 from typing import Collection, Iterable, NamedTuple, Sequence
 
 from .errors import Location, Problem
@@ -361,7 +362,7 @@ def acknowledged_pairs(cards: Sequence[Card]) -> list[tuple[int, int]]:
 
 
 def duplicate_questions(cards: Sequence[Card], threshold: float = NEAR_THRESHOLD,
-                        pairs: Sequence[Pair] | None = None) -> tuple[list[Problem], list[Problem]]:
+                        pairs: Sequence[Pair] | None = None) -> tuple[list[Problem], "NearDuplicates"]:
     """(errors, warnings): exact duplicate questions are errors; near-duplicates are warnings, each
     card naming at most its :data:`NEIGHBOURS` closest earlier cards.
 
@@ -369,37 +370,57 @@ def duplicate_questions(cards: Sequence[Card], threshold: float = NEAR_THRESHOLD
     exact duplicates cannot be acknowledged. ``pairs``: the cards' :func:`similar_pairs`, if
     already known (e.g. from the build cache).
     """
-    errors: list[Problem] = []
-    warnings: list[Problem] = []
     if pairs is None:
         pairs = similar_pairs([c.question for c in cards], threshold, top=NEIGHBOURS,
                               distinct=acknowledged_pairs(cards))
-    shown: dict = {}  # file -> its display path: thousands of warnings name a few hundred files
-    named: dict[int, str] = {}  # card index -> "card 'id' at file:line": a card is the neighbour of many
-
-    def where(index: int) -> str:
-        text = named.get(index)
-        if text is None:
-            card = cards[index]
-            location = card.location
-            if location.path not in shown:
-                shown[location.path] = str(Location(location.path))
-            place = f"{shown[location.path]}:{location.line}" if location.line else shown[location.path]
-            text = named[index] = f"card '{card.id}' at {place}"
-        return text
-
-    for first_index, second_index, score, exact in pairs:
-        first, second = cards[first_index], cards[second_index]
-        if exact:
-            errors.append(Problem(second.location, f"duplicate question: same as {where(first_index)}", second.id))
-        elif not ((first.distinct_from or second.distinct_from) and _acknowledged(first, second)):
-            warnings.append(Problem(
-                second.location,
-                f"near-duplicate question ({score:.0%} alike) of {where(first_index)}; "
-                f"merge them, or add 'distinct_from: [{first.id}]' if they really differ",
-                second.id,
-            ))
+    reviewed = any(card.distinct_from for card in cards)
+    warnings = NearDuplicates(cards, [pair for pair in pairs if not pair.exact and not (
+        reviewed and _acknowledged(cards[pair.first], cards[pair.second]))])
+    errors = [Problem(cards[pair.second].location, f"duplicate question: same as {warnings.name(pair.first)}",
+                      cards[pair.second].id) for pair in pairs if pair.exact]
     return errors, warnings
+
+
+class NearDuplicates(SequenceABC):
+    """The near-duplicate warnings (Problems), each written when first read: a big corpus of
+    paraphrases has tens of thousands of them, and a build prints twenty."""
+
+    def __init__(self, cards: Sequence[Card], pairs: Sequence[Pair]) -> None:
+        self._cards, self._pairs = cards, pairs
+        self._shown: dict = {}  # file -> its display path
+        self._named: dict[int, str] = {}  # card index -> "card 'id' at file:line"
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self._warning(pair) for pair in self._pairs[index]]
+        return self._warning(self._pairs[index])
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, SequenceABC):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    def __repr__(self) -> str:
+        return f"NearDuplicates({list(self)!r})"
+
+    def _warning(self, pair: Pair) -> Problem:
+        first, second = self._cards[pair.first], self._cards[pair.second]
+        return Problem(second.location, f"near-duplicate question ({pair.score:.0%} alike) of {self.name(pair.first)}; "
+                                        f"merge them, or add 'distinct_from: [{first.id}]' if they really differ", second.id)
+
+    def name(self, index: int) -> str:
+        """``card 'id' at file:line`` of the card at ``index``."""
+        text = self._named.get(index)
+        if text is None:
+            location = self._cards[index].location
+            if location.path not in self._shown:
+                self._shown[location.path] = str(Location(location.path))
+            place = f"{self._shown[location.path]}:{location.line}" if location.line else self._shown[location.path]
+            text = self._named[index] = f"card '{self._cards[index].id}' at {place}"
+        return text
 
 
 def _acknowledged(a: Card, b: Card) -> bool:

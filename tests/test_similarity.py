@@ -294,3 +294,15 @@ def test_search_after_edits_drops_a_neighbour_an_edit_moved_away():
     assert [(p.first, p.second) for p in similar_pairs(questions, top=3, memo=memo)] == [(0, 31)]
     questions[0] = first + "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
     assert similar_pairs(questions, top=3, memo=memo) == similar_pairs(questions, top=3) == []
+
+
+def test_near_duplicate_warnings_read_in_part_or_whole_say_the_same():
+    """The warnings are written when read (a build prints 20 of tens of thousands): any part of
+    them is that part of the whole list, and each names its cards."""
+    cards = [make_card(f"c{i}", q, i + 1) for i, q in enumerate(SEED_QUESTIONS)]
+    _, warnings = duplicate_questions(cards)
+    whole = [warnings[i] for i in range(len(warnings))]
+    assert len(whole) >= 3 and warnings == whole and list(warnings) == whole
+    assert warnings[1:3] == whole[1:3] and warnings[-1] == whole[-1]
+    assert all(w.message.startswith("near-duplicate question (") and f"'{w.card_id}'" not in w.message for w in whole)
+    assert [str(w) for w in warnings][0].startswith("cards/x.yaml:2: card 'c1': near-duplicate question (")
