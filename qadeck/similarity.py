@@ -21,7 +21,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from bisect import bisect_right
 from itertools import accumulate, chain
-from operator import mul
+from operator import itemgetter, mul
 from collections.abc import Sequence as SequenceABC
 from typing import Collection, Iterable, NamedTuple, Sequence
 
@@ -155,7 +155,7 @@ def similar_pairs(questions: Sequence[str], threshold: float = NEAR_THRESHOLD, *
                     df=dict(df), prefixes=prefixes, near=near)
     for a, b, score in near:
         pairs.append(Pair(unique[a], unique[b], score, False))
-    pairs.sort(key=lambda p: (p.second, p.first))
+    pairs.sort(key=itemgetter(1, 0))  # (second, first)
     return pairs
 
 
@@ -349,7 +349,7 @@ def _near_again(cores: Sequence[str], memo: dict, threshold: float, top: int | N
         candidates = {j for g in prefixes[i] for j in postings[g] if j < i}
         if candidates:
             kept.extend(_closest(i, candidates, vectors, threshold, top, skip))
-    kept.sort(key=lambda item: (item[1], item[0]))
+    kept.sort(key=itemgetter(1, 0))
     return kept, prefixes, df
 
 
