@@ -16,6 +16,7 @@ in plain Python, so a small corpus never pays for importing numpy).
 from __future__ import annotations
 
 import math
+from math import fsum
 import re
 import unicodedata
 from collections import Counter, defaultdict
@@ -145,9 +146,9 @@ def similar_pairs(questions: Sequence[str], threshold: float = NEAR_THRESHOLD, *
     if memo is not None and memo.get("state") == state:
         found = _near_again(cores, memo, threshold, top, skip)
     if found is None:
-        vectors, df = _tfidf(cores)
         prefixes: list[list[str]] = []
-        found = list(_near(cores, threshold, top, skip, (vectors, df), prefixes)), prefixes, df
+        space = _Space.of(cores)
+        found = list(_near(space, threshold, top, skip, prefixes)), prefixes, space.df
     near, prefixes, df = found
     if memo is not None:
         memo.clear()
@@ -174,42 +175,72 @@ def _bigrams(key: str) -> list[str]:
     return [key[i:i + 2] for i in range(len(key) - 1)] or ([key] if key else [])
 
 
-def _tfidf(keys: Sequence[str]) -> tuple[list[dict[str, float]], Counter[str]]:
-    """Unit TF-IDF vectors of the keys' bigrams, and each bigram's document frequency."""
-    grams = [Counter(_bigrams(k)) for k in keys]
-    df: Counter[str] = Counter()
-    for counts in grams:
-        df.update(counts.keys())
-    n = len(keys)
-    idf = {g: math.log(1 + n / d) for g, d in df.items()}
-    return [_vector(counts, idf) for counts in grams], df
+_NO_REPEATS: dict[str, float] = {}
 
 
-def _vector(counts: Counter[str], idf: dict[str, float]) -> dict[str, float]:
-    """The unit TF-IDF vector of one key's bigram counts."""
-    # 1 + log(1) is exactly 1.0: most bigrams occur once in a question
-    log = math.log
-    vec = {g: idf[g] if c == 1 else (1 + log(c)) * idf[g] for g, c in counts.items()}
-    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
-    return {g: v / norm for g, v in vec.items()}
+class _Space:
+    """The cores as TF-IDF vectors of their bigrams, weighted by the corpus's own document frequencies.
+
+    A question is kept as (its bigrams, the term-frequency factor of those it repeats, its norm):
+    most questions repeat no bigram, so their weight on a bigram is just its IDF, and the dot
+    product of two of them is the sum of IDF^2 over the bigrams they share, found by a set
+    intersection (in C). Sums are ``math.fsum``, exact whatever a set's order, so every search
+    gives the same scores to the last bit.
+    """
+
+    def __init__(self, cores: Sequence[str], df: dict[str, int], features: list | None = None) -> None:
+        self.cores, self.df, self.n = cores, df, len(cores)
+        self.idf2 = _SquaredIdf(df, len(cores))
+        # question -> (bigrams, repeats, norm); made when first needed (see _Features)
+        self.features = _Features(self) if features is None else features
+
+    @classmethod
+    def of(cls, cores: Sequence[str]) -> "_Space":
+        """Every core's vector made at once, as a full search needs them."""
+        bigrams = [_bigrams(c) for c in cores]
+        df: Counter[str] = Counter()
+        for grams in bigrams:
+            df.update(set(grams))
+        space = cls(cores, df, [])
+        space.idf2.update((g, math.log(1 + space.n / d) ** 2) for g, d in df.items())
+        space.features.extend(space.make(grams) for grams in bigrams)
+        return space
+
+    def make(self, bigrams: list[str]) -> tuple[frozenset[str], dict[str, float], float]:
+        grams = frozenset(bigrams)
+        idf2 = self.idf2
+        if len(grams) == len(bigrams):
+            return grams, _NO_REPEATS, math.sqrt(fsum(map(idf2.__getitem__, grams))) or 1.0
+        # 1 + log(count): a bigram said twice weighs more, but not twice as much
+        repeats = {g: 1 + math.log(c) for g, c in Counter(bigrams).items() if c > 1}
+        return grams, repeats, math.sqrt(fsum(idf2[g] * repeats.get(g, 1.0) ** 2 for g in grams)) or 1.0
 
 
-class _Vectors(dict):
-    """The TF-IDF vectors of ``cores`` under ``df``, each made when first needed (as :func:`_tfidf` makes it)."""
+class _SquaredIdf(dict):
+    """bigram -> IDF^2, computed when first asked for."""
 
-    def __init__(self, cores: Sequence[str], df: dict[str, int]) -> None:
+    def __init__(self, df: dict[str, int], n: int) -> None:
         super().__init__()
-        self._cores, self._df, self._n = cores, df, len(cores)
+        self._df, self._n = df, n
 
-    def __missing__(self, index: int) -> dict[str, float]:
-        counts = Counter(_bigrams(self._cores[index]))
-        n, df = self._n, self._df
-        vec = self[index] = _vector(counts, {g: math.log(1 + n / df[g]) for g in counts})
-        return vec
+    def __missing__(self, gram: str) -> float:
+        value = self[gram] = math.log(1 + self._n / self._df[gram]) ** 2
+        return value
 
 
-def _near(cores: Sequence[str], threshold: float, top: int | None, skip: Collection[tuple[int, int]] = (),
-          tfidf: tuple[list[dict[str, float]], Counter[str]] | None = None,
+class _Features(dict):
+    """question index -> its (bigrams, repeats, norm) in ``space``, made when first asked for."""
+
+    def __init__(self, space: _Space) -> None:
+        super().__init__()
+        self._space = space
+
+    def __missing__(self, index: int):
+        value = self[index] = self._space.make(_bigrams(self._space.cores[index]))
+        return value
+
+
+def _near(space: _Space, threshold: float, top: int | None, skip: Collection[tuple[int, int]] = (),
           prefixes: list[list[str]] | None = None) -> Iterable[tuple[int, int, float]]:
     """(i, j, cosine) for i < j at or above ``threshold`` and not in ``skip``; with ``top``, each j
     keeps its ``top`` closest i.
@@ -227,18 +258,17 @@ def _near(cores: Sequence[str], threshold: float, top: int | None, skip: Collect
     so the index holds earlier questions only.
 
     With ``top``, a question keeps the ``top`` best of its pairs (ties: the earlier question).
-    ``tfidf``: :func:`_tfidf` of ``cores``, if already made; ``prefixes``: gets every question's prefix.
+    ``prefixes``: gets every question's prefix.
     """
-    vectors, df = _tfidf(cores) if tfidf is None else tfidf
     floor_sq = _floor_sq(threshold)
     postings: dict[str, list[int]] = defaultdict(list)
-    for i, vec in enumerate(vectors):
-        prefix = _prefix(vec, df, floor_sq)
+    for i in range(space.n):
+        prefix = _prefix(space, i, floor_sq)
         if prefixes is not None:
             prefixes.append(prefix)
         lists = [postings[g] for g in prefix if g in postings]
         if lists:
-            yield from _closest(i, set(chain.from_iterable(lists)), vectors, threshold, top, skip)
+            yield from _closest(space, i, set(chain.from_iterable(lists)), threshold, top, skip)
         for gram in prefix:
             postings[gram].append(i)
 
@@ -248,36 +278,44 @@ def _floor_sq(threshold: float) -> float:
     return floor * floor if floor > 0 else -1.0
 
 
-def _prefix(vec: dict[str, float], df: dict[str, int], floor_sq: float) -> list[str]:
-    """The bigrams of ``vec`` that are indexed and looked up (see :func:`_near`)."""
-    ordered = sorted((df[g], g, w) for g, w in vec.items() if df[g] <= INDEX_CAP)
-    remainder = 1.0 - sum(w * w for _, _, w in ordered)  # unit vectors: the unindexed share
+def _prefix(space: _Space, i: int, floor_sq: float) -> list[str]:
+    """The bigrams of question ``i`` that are indexed and looked up (see :func:`_near`)."""
+    grams, repeats, norm = space.features[i]
+    df, idf2 = space.df, space.idf2
+    scale = 1.0 / (norm * norm)
+    ordered = sorted((df[g], g) for g in grams if df[g] <= INDEX_CAP)
+    weights = [idf2[g] * repeats.get(g, 1.0) ** 2 * scale for _, g in ordered]  # squared, of the unit vector
+    remainder = 1.0 - fsum(weights)  # the unindexed share
     cut = len(ordered)
     if remainder < floor_sq:
         while cut:
-            weight = ordered[cut - 1][2]
-            if remainder + weight * weight >= floor_sq:
+            if remainder + weights[cut - 1] >= floor_sq:
                 break
-            remainder += weight * weight
+            remainder += weights[cut - 1]
             cut -= 1
-    return [g for _, g, _ in ordered[:cut]]
+    return [g for _, g in ordered[:cut]]
 
 
-def _closest(i: int, candidates: Iterable[int], vectors: Sequence[dict[str, float]], threshold: float,
-             top: int | None, skip: Collection[tuple[int, int]]) -> list[tuple[int, int, float]]:
+def _closest(space: _Space, i: int, candidates: Iterable[int], threshold: float, top: int | None,
+             skip: Collection[tuple[int, int]]) -> list[tuple[int, int, float]]:
     """(j, i, cosine) for the earlier ``candidates`` j alike enough to question i, in order of j."""
     lowest = threshold - 1e-9
-    vec = vectors[i]
-    grams, weights = tuple(vec), tuple(vec.values())
-    zeros = (0.0,) * len(grams)
+    features, idf2 = space.features, space.idf2
+    grams, repeats, norm = features[i]
+    squared = idf2.__getitem__
     found = []
     for j in candidates:
-        score = sum(map(mul, weights, map(vectors[j].get, grams, zeros)))  # the dot product, in C
+        other, more, norm_j = features[j]
+        if repeats or more:
+            dot = fsum(idf2[g] * repeats.get(g, 1.0) * more.get(g, 1.0) for g in grams & other)
+        else:
+            dot = fsum(map(squared, grams & other))
+        score = dot / (norm * norm_j)
         if score >= lowest and (j, i) not in skip:
             found.append((min(score, 1.0), j))
     if top is not None and len(found) > top:
         found = sorted(found, key=lambda item: (-item[0], item[1]))[:top]
-    return [(j, i, score) for score, j in sorted(found, key=lambda item: item[1])]
+    return [(j, i, score) for score, j in sorted(found, key=itemgetter(1))]
 
 
 MAX_CHANGED = 0.05  # share of questions changed (or affected) above which a full search is as quick
@@ -331,11 +369,11 @@ def _near_again(cores: Sequence[str], memo: dict, threshold: float, top: int | N
             at = joined.find(gram, at + 1)
         if len(affected) > limit:
             return None  # a common bigram's weight moved: most questions must be compared again anyway
-    vectors = _Vectors(cores, df)
+    space = _Space(cores, df)
     floor_sq = _floor_sq(threshold)
     prefixes = list(old_prefixes)
     for a in affected:
-        prefixes[a] = _prefix(vectors[a], df, floor_sq)
+        prefixes[a] = _prefix(space, a, floor_sq)
     postings: dict[str, list[int]] = defaultdict(list)
     for i, prefix in enumerate(prefixes):
         for gram in prefix:
@@ -348,7 +386,7 @@ def _near_again(cores: Sequence[str], memo: dict, threshold: float, top: int | N
     for i in sorted(again):
         candidates = {j for g in prefixes[i] for j in postings[g] if j < i}
         if candidates:
-            kept.extend(_closest(i, candidates, vectors, threshold, top, skip))
+            kept.extend(_closest(space, i, candidates, threshold, top, skip))
     kept.sort(key=itemgetter(1, 0))
     return kept, prefixes, df
 
