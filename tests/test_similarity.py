@@ -306,3 +306,18 @@ def test_near_duplicate_warnings_read_in_part_or_whole_say_the_same():
     assert warnings[1:3] == whole[1:3] and warnings[-1] == whole[-1]
     assert all(w.message.startswith("near-duplicate question (") and f"'{w.card_id}'" not in w.message for w in whole)
     assert [str(w) for w in warnings][0].startswith("cards/x.yaml:2: card 'c1': near-duplicate question (")
+
+
+def test_scores_are_the_same_in_every_process():
+    """Sets iterate in an order that changes with Python's hash seed; scores must not (a build's
+    cached search state is read by the next process, and ties are broken by score)."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    script = ("import sys; sys.path.insert(0, 'tests'); from test_similarity import paraphrases; "
+              "from qadeck.similarity import similar_pairs; print(repr(similar_pairs(paraphrases(300), top=3)))")
+    outputs = {subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True,
+                              env={**__import__("os").environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    assert len(outputs) == 1 and "exact=False" in outputs.pop()
