@@ -303,16 +303,12 @@ def _closest(space: _Space, i: int, candidates: Iterable[int], threshold: float,
     features, idf2 = space.features, space.idf2
     grams, repeats, norm = features[i]
     squared = idf2.__getitem__
-    found = []
-    for j in candidates:
-        other, more, norm_j = features[j]
-        if repeats or more:
-            dot = fsum(idf2[g] * repeats.get(g, 1.0) * more.get(g, 1.0) for g in grams & other)
-        else:
-            dot = fsum(map(squared, grams & other))
-        score = dot / (norm * norm_j)
-        if score >= lowest and (j, i) not in skip:
-            found.append((min(score, 1.0), j))
+    candidates = list(candidates)
+    # Most questions repeat no bigram: their dot product is the IDF^2 of the shared bigrams, summed.
+    scores = [(fsum(idf2[g] * repeats.get(g, 1.0) * more.get(g, 1.0) for g in grams & other) if repeats or more
+               else fsum(map(squared, grams & other))) / (norm * norm_j)
+              for other, more, norm_j in map(features.__getitem__, candidates)]
+    found = [(min(score, 1.0), j) for score, j in zip(scores, candidates) if score >= lowest and (j, i) not in skip]
     if top is not None and len(found) > top:
         found = sorted(found, key=lambda item: (-item[0], item[1]))[:top]
     return [(j, i, score) for score, j in sorted(found, key=itemgetter(1))]
