@@ -22,7 +22,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from bisect import bisect_right
 from itertools import accumulate, chain
-from operator import itemgetter, mul
+from operator import add, itemgetter
 from collections.abc import Sequence as SequenceABC
 from typing import Collection, Iterable, NamedTuple, Sequence
 
@@ -172,7 +172,9 @@ def _known(memo: dict | None) -> dict[str, tuple[str, str | None]]:
 
 
 def _bigrams(key: str) -> list[str]:
-    return [key[i:i + 2] for i in range(len(key) - 1)] or ([key] if key else [])
+    if len(key) < 2:
+        return [key] if key else []
+    return list(map(add, key, key[1:]))  # each letter and the next
 
 
 _NO_REPEATS: dict[str, float] = {}
@@ -198,16 +200,15 @@ class _Space:
     def of(cls, cores: Sequence[str]) -> "_Space":
         """Every core's vector made at once, as a full search needs them."""
         bigrams = [_bigrams(c) for c in cores]
-        df: Counter[str] = Counter()
-        for grams in bigrams:
-            df.update(set(grams))
+        sets = [frozenset(grams) for grams in bigrams]
+        df = Counter(chain.from_iterable(sets))
         space = cls(cores, df, [])
         space.idf2.update((g, math.log(1 + space.n / d) ** 2) for g, d in df.items())
-        space.features.extend(space.make(grams) for grams in bigrams)
+        space.features.extend(map(space.make, bigrams, sets))
         return space
 
-    def make(self, bigrams: list[str]) -> tuple[frozenset[str], dict[str, float], float]:
-        grams = frozenset(bigrams)
+    def make(self, bigrams: list[str], grams: frozenset[str] | None = None) -> tuple[frozenset[str], dict[str, float], float]:
+        grams = frozenset(bigrams) if grams is None else grams
         idf2 = self.idf2
         if len(grams) == len(bigrams):
             return grams, _NO_REPEATS, math.sqrt(fsum(map(idf2.__getitem__, grams))) or 1.0
