@@ -177,24 +177,26 @@ def _bigrams(key: str) -> list[str]:
     return list(map(add, key, key[1:]))  # each letter and the next
 
 
-_NO_REPEATS: dict[str, float] = {}
+_NO_REPEATS: dict[int, float] = {}
 
 
 class _Space:
     """The cores as TF-IDF vectors of their bigrams, weighted by the corpus's own document frequencies.
 
-    A question is kept as (its bigrams, the term-frequency factor of those it repeats, its norm):
-    most questions repeat no bigram, so their weight on a bigram is just its IDF, and the dot
-    product of two of them is the sum of IDF^2 over the bigrams they share, found by a set
-    intersection (in C). Sums are ``math.fsum``, exact whatever a set's order, so every search
-    gives the same scores to the last bit.
+    A question is kept as (its bigrams, the term-frequency factor of those it repeats, its norm),
+    each bigram by a number: most questions repeat no bigram, so their weight on a bigram is just
+    its IDF, and the dot product of two of them is the sum of IDF^2 over the bigrams they share,
+    found by a set intersection (in C). Sums are ``math.fsum``, exact whatever a set's order, so
+    every search gives the same scores to the last bit.
     """
 
-    def __init__(self, cores: Sequence[str], df: dict[str, int], features: list | None = None) -> None:
+    def __init__(self, cores: Sequence[str], df: dict[str, int]) -> None:
         self.cores, self.df, self.n = cores, df, len(cores)
-        self.idf2 = _SquaredIdf(df, len(cores))
-        # question -> (bigrams, repeats, norm); made when first needed (see _Features)
-        self.features = _Features(self) if features is None else features
+        self.names: list[str] = []  # bigram number -> bigram
+        self.idf2: list[float] = []  # bigram number -> IDF^2
+        self.ids = _Numbers(self)  # bigram -> number, given when first seen
+        # question -> (bigram numbers, repeats, norm); made when first needed
+        self.features: Sequence[tuple[frozenset[int], dict[int, float], float]] = _Features(self)
 
     @classmethod
     def of(cls, cores: Sequence[str]) -> "_Space":
@@ -202,35 +204,42 @@ class _Space:
         bigrams = [_bigrams(c) for c in cores]
         sets = [frozenset(grams) for grams in bigrams]
         df = Counter(chain.from_iterable(sets))
-        space = cls(cores, df, [])
-        space.idf2.update((g, math.log(1 + space.n / d) ** 2) for g, d in df.items())
-        space.features.extend(map(space.make, bigrams, sets))
+        space = cls(cores, df)
+        space.names = list(df)
+        space.ids.update(zip(space.names, range(len(df))))
+        log, n = math.log, space.n
+        space.idf2 = [log(1 + n / d) ** 2 for d in df.values()]
+        space.features = list(map(space.make, bigrams, sets))
         return space
 
-    def make(self, bigrams: list[str], grams: frozenset[str] | None = None) -> tuple[frozenset[str], dict[str, float], float]:
+    def make(self, bigrams: list[str], grams: frozenset[str] | None = None) -> tuple[frozenset[int], dict[int, float], float]:
         grams = frozenset(bigrams) if grams is None else grams
+        numbers = frozenset(map(self.ids.__getitem__, grams))
         idf2 = self.idf2
         if len(grams) == len(bigrams):
-            return grams, _NO_REPEATS, math.sqrt(fsum(map(idf2.__getitem__, grams))) or 1.0
+            return numbers, _NO_REPEATS, math.sqrt(fsum(map(idf2.__getitem__, numbers))) or 1.0
         # 1 + log(count): a bigram said twice weighs more, but not twice as much
-        repeats = {g: 1 + math.log(c) for g, c in Counter(bigrams).items() if c > 1}
-        return grams, repeats, math.sqrt(fsum(idf2[g] * repeats.get(g, 1.0) ** 2 for g in grams)) or 1.0
+        repeats = {self.ids[g]: 1 + math.log(c) for g, c in Counter(bigrams).items() if c > 1}
+        return numbers, repeats, math.sqrt(fsum(idf2[k] * repeats.get(k, 1.0) ** 2 for k in numbers)) or 1.0
 
 
-class _SquaredIdf(dict):
-    """bigram -> IDF^2, computed when first asked for."""
+class _Numbers(dict):
+    """bigram -> its number in ``space`` (and its IDF^2 there), given when first asked for."""
 
-    def __init__(self, df: dict[str, int], n: int) -> None:
+    def __init__(self, space: _Space) -> None:
         super().__init__()
-        self._df, self._n = df, n
+        self._space = space
 
-    def __missing__(self, gram: str) -> float:
-        value = self[gram] = math.log(1 + self._n / self._df[gram]) ** 2
-        return value
+    def __missing__(self, gram: str) -> int:
+        space = self._space
+        number = self[gram] = len(space.names)
+        space.names.append(gram)
+        space.idf2.append(math.log(1 + space.n / space.df[gram]) ** 2)
+        return number
 
 
 class _Features(dict):
-    """question index -> its (bigrams, repeats, norm) in ``space``, made when first asked for."""
+    """question index -> its (bigram numbers, repeats, norm) in ``space``, made when first asked for."""
 
     def __init__(self, space: _Space) -> None:
         super().__init__()
@@ -281,11 +290,16 @@ def _floor_sq(threshold: float) -> float:
 
 def _prefix(space: _Space, i: int, floor_sq: float) -> list[str]:
     """The bigrams of question ``i`` that are indexed and looked up (see :func:`_near`)."""
-    grams, repeats, norm = space.features[i]
-    df, idf2 = space.df, space.idf2
+    numbers, repeats, norm = space.features[i]
+    df, idf2, names = space.df, space.idf2, space.names
     scale = 1.0 / (norm * norm)
-    ordered = sorted((df[g], g) for g in grams if df[g] <= INDEX_CAP)
-    weights = [idf2[g] * repeats.get(g, 1.0) ** 2 * scale for _, g in ordered]  # squared, of the unit vector
+    ordered = []
+    for number in numbers:
+        gram = names[number]
+        if df[gram] <= INDEX_CAP:
+            ordered.append((df[gram], gram, number))
+    ordered.sort()
+    weights = [idf2[k] * repeats.get(k, 1.0) ** 2 * scale for _, _, k in ordered]  # squared, of the unit vector
     remainder = 1.0 - fsum(weights)  # the unindexed share
     cut = len(ordered)
     if remainder < floor_sq:
@@ -294,7 +308,7 @@ def _prefix(space: _Space, i: int, floor_sq: float) -> list[str]:
                 break
             remainder += weights[cut - 1]
             cut -= 1
-    return [g for _, g in ordered[:cut]]
+    return [g for _, g, _ in ordered[:cut]]
 
 
 def _closest(space: _Space, i: int, candidates: Iterable[int], threshold: float, top: int | None,
