@@ -44,6 +44,7 @@ import struct
 import sys
 import time
 from dataclasses import dataclass
+from operator import itemgetter, lt
 from pathlib import Path
 from typing import Collection, Iterable, Sequence
 
@@ -493,9 +494,7 @@ def similar_pairs(questions: Sequence[str], cache: RenderCache | None, distinct:
     count = len(questions)
 
     def valid(value) -> bool:
-        return type(value) is list and all(
-            type(v) is tuple and len(v) == 4 and type(v[0]) is int and type(v[1]) is int and 0 <= v[0] < count
-            and 0 <= v[1] < count and type(v[2]) is float and type(v[3]) is bool for v in value)
+        return type(value) is list and _valid_rows(value, (int, int, float, bool), count)
 
     stored = store.get(key, valid)
     if stored is not None:
@@ -528,5 +527,16 @@ def _valid_search_state(value) -> bool:
             and set(map(type, unique)) <= {int} and all(0 <= i < len(questions) for i in unique)
             and set(map(type, prefixes)) <= {list} and all(set(map(type, p)) <= strings for p in prefixes)
             and set(map(type, df)) <= strings and set(map(type, df.values())) <= {int}
-            and all(type(v) is tuple and len(v) == 3 and type(v[0]) is int and type(v[1]) is int
-                    and 0 <= v[0] < v[1] < count and type(v[2]) is float for v in near))
+            and _valid_rows(near, (int, int, float), count) and all(map(lt, map(itemgetter(0), near), map(itemgetter(1), near))))
+
+
+def _valid_rows(rows: list, types: tuple, count: int) -> bool:
+    """Whether ``rows`` are tuples of exactly ``types`` whose first two items are indices below ``count``.
+
+    Column by column, in C: a cached search holds tens of thousands of rows.
+    """
+    if not (set(map(type, rows)) <= {tuple} and set(map(len, rows)) <= {len(types)}):
+        return False
+    columns = [list(map(itemgetter(k), rows)) for k in range(len(types))]
+    return (all(set(map(type, column)) <= {kind} for column, kind in zip(columns, types))
+            and all(not column or (min(column) >= 0 and max(column) < count) for column in columns[:2]))

@@ -21,7 +21,7 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from bisect import bisect_right
-from itertools import accumulate, chain
+from itertools import accumulate, chain, repeat
 from operator import add, itemgetter
 from collections.abc import Sequence as SequenceABC
 from typing import Collection, Iterable, NamedTuple, Sequence
@@ -154,8 +154,9 @@ def similar_pairs(questions: Sequence[str], threshold: float = NEAR_THRESHOLD, *
         memo.clear()
         memo.update(state=state, questions=list(questions), keys=keys, unique=unique, cores=cores,
                     df=dict(df), prefixes=prefixes, near=near)
-    for a, b, score in near:
-        pairs.append(Pair(unique[a], unique[b], score, False))
+    at = unique.__getitem__
+    pairs += map(Pair._make, zip(map(at, map(itemgetter(0), near)), map(at, map(itemgetter(1), near)),
+                                 map(itemgetter(2), near), repeat(False)))
     pairs.sort(key=itemgetter(1, 0))  # (second, first)
     return pairs
 
