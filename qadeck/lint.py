@@ -172,10 +172,15 @@ def _cache(cache_dir: Path | None):
 
 
 def _code_context() -> bytes:
+    """What besides a card's text decides its findings: the lint's code and what it reads cards with."""
+    import markdown
     import pyflakes
 
-    return json.dumps({"version": LINT_VERSION, "pyflakes": pyflakes.__version__,
-                       "code": hashlib.blake2b(Path(__file__).read_bytes()).hexdigest()}, sort_keys=True).encode()
+    from . import cloze, lint_rules
+
+    code = b"".join(Path(m.__file__).read_bytes() for m in (lint_rules, cloze)) + Path(__file__).read_bytes()
+    return json.dumps({"version": LINT_VERSION, "pyflakes": pyflakes.__version__, "markdown": markdown.__version__,
+                       "code": hashlib.blake2b(code).hexdigest()}, sort_keys=True).encode()
 
 
 class _FileFindings:
