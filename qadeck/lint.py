@@ -37,6 +37,9 @@ FENCE_RE = FencedBlockPreprocessor.FENCED_BLOCK_RE
 # Han characters (and kana, hangul) count one each; a run of other letters or digits is one word.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003ffff"
 TOKEN_RE = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
+# Counted as runs: one string per run of Han characters, not one per character.
+_HAN_RUN = re.compile(f"[{_CJK}]+")
+_WORD_RUN = re.compile(f"[^\\W_{_CJK}]+")
 # Math counts as one word however long its TeX: $$…$$, or $…$ as Pandoc reads it ("$5 and $10" is not math).
 MATH_RE = re.compile(r"\$\$.+?\$\$|(?<![\\$\w])\$(?=[^\s$])(?:[^$\n]|\\\$)*?(?<=[^\s\\])\$(?!\d)", re.S)
 INLINE_CODE_RE = re.compile(r"(`+)(.+?)\1", re.S)
@@ -607,7 +610,7 @@ def measure(prose: str) -> int:
         text = URL_RE.sub(" u ", text)
     if "<" in text:
         text = TAG_RE.sub(" ", text)
-    return len(TOKEN_RE.findall(text))
+    return sum(map(len, _HAN_RUN.findall(text))) + len(_WORD_RUN.findall(text))  # = len(TOKEN_RE.findall(text))
 
 
 def question_text(prose: str) -> str:

@@ -457,3 +457,17 @@ def test_whole_file_findings_follow_every_edit_as_a_fresh_lint_would(cards, tmp_
     assert any("id 'long-answer' is already used" in line for line in lint_both_ways(cards, cache))
     renamed = edit(cards / "answers.yaml", "id: long-answer", "id: long-answer-2")
     assert "cards/zz.yaml:3: card 'long-answer': QD202 a vague question" in "\n".join(renamed)
+
+
+def test_length_counts_each_han_character_and_each_word_once():
+    """measure() counts runs (fewer strings than one per character); it must count what the
+    one-token-per-Han-character pattern counts, on any mix of scripts."""
+    import random
+
+    from qadeck.lint import TOKEN_RE, measure
+
+    rng = random.Random(5)
+    alphabet = "ab_19 中文、，。𠀀ーカ한\t-éß"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
+    assert all(measure(text) == len(TOKEN_RE.findall(text)) for text in texts)
+    assert measure("模型 model_x 訓練2024年 한국어") == 2 + 2 + 2 + 1 + 1 + 3
