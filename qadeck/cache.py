@@ -7,6 +7,8 @@ Layout (default root ``.cache/qadeck/``)::
     parsed-v2-py311/         validated cards of each card file (:class:`ParsedFiles`), same buckets
     prints-v2-py311/         card fingerprints of past git versions of card files (:class:`PastPrints`)
     pairs-v2-py311/          near-duplicate pairs of the newest few question sets (:func:`similar_pairs`)
+    lint-v2-py311/           what each card's text shows the card-quality lint (qadeck.lint)
+    lintfiles-v2-py311/      the lint's findings of each whole card file, by its :class:`ParsedFiles` key
 
 A key is a BLAKE2b digest of the card's Markdown sources plus :func:`render_context` (renderer
 version, library versions, Markdown/sanitiser configuration, Pygments styles): anything that can
