@@ -124,8 +124,8 @@ def similar_pairs(questions: Sequence[str], threshold: float = NEAR_THRESHOLD, *
     when only a few questions changed since, only the questions they can affect are searched
     again (see :func:`_near_again`), with the same result as a full search.
     """
-    known = _known(memo)  # question -> its key and core, from the earlier call
-    keys = [known[q][0] if q in known else normalise(q) for q in questions]
+    key_of, core_of = _known(memo)  # from the earlier call: question -> its key, and its core
+    keys = [key_of[q] if q in key_of else normalise(q) for q in questions]
     pairs: list[Pair] = []
     first_of: dict[str, int] = {}
     for index, key in enumerate(keys):
@@ -137,8 +137,7 @@ def similar_pairs(questions: Sequence[str], threshold: float = NEAR_THRESHOLD, *
             first_of[key] = index
     # Repeats are reported once, as exact: only each key's first question is compared.
     unique = [i for i, key in enumerate(keys) if key and first_of[key] == i]
-    cores = [_core(questions[i], keys[i]) if known.get(questions[i], (0, None))[1] is None else known[questions[i]][1]
-             for i in unique]
+    cores = [core_of[questions[i]] if questions[i] in core_of else _core(questions[i], keys[i]) for i in unique]
     position = {index: k for k, index in enumerate(unique)}
     skip = {(position[a], position[b]) for a, b in distinct if a in position and b in position}
     state = (threshold, top, sorted(skip))
@@ -154,22 +153,19 @@ def similar_pairs(questions: Sequence[str], threshold: float = NEAR_THRESHOLD, *
         memo.clear()
         memo.update(state=state, questions=list(questions), keys=keys, unique=unique, cores=cores,
                     df=dict(df), prefixes=prefixes, near=near)
-    at = unique.__getitem__
+    at = unique.__getitem__  # search positions -> question indices, for every near pair at once
     pairs += map(Pair._make, zip(map(at, map(itemgetter(0), near)), map(at, map(itemgetter(1), near)),
                                  map(itemgetter(2), near), repeat(False)))
     pairs.sort(key=itemgetter(1, 0))  # (second, first)
     return pairs
 
 
-def _known(memo: dict | None) -> dict[str, tuple[str, str | None]]:
-    """question -> (its key, its core or None) as an earlier call's ``memo`` holds them."""
+def _known(memo: dict | None) -> tuple[dict[str, str], dict[str, str]]:
+    """(question -> its key, question -> its core) as an earlier call's ``memo`` holds them."""
     if not memo or "questions" not in memo:
-        return {}
+        return {}, {}
     questions = memo["questions"]
-    known: dict[str, tuple[str, str | None]] = {q: (k, None) for q, k in zip(questions, memo["keys"])}
-    for index, core_ in zip(memo["unique"], memo["cores"]):
-        known[questions[index]] = (known[questions[index]][0], core_)
-    return known
+    return dict(zip(questions, memo["keys"])), {questions[i]: c for i, c in zip(memo["unique"], memo["cores"])}
 
 
 def _bigrams(key: str) -> list[str]:
