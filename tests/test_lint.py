@@ -471,3 +471,26 @@ def test_length_counts_each_han_character_and_each_word_once():
     texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
     assert all(measure(text) == len(TOKEN_RE.findall(text)) for text in texts)
     assert measure("模型 model_x 訓練2024年 한국어") == 2 + 2 + 2 + 1 + 1 + 3
+
+
+def test_a_build_counts_unchanged_files_from_the_cache_as_a_fresh_lint_does(cards, capsys, tmp_path):
+    """Builds lint through the parsed-file cache, so an unchanged file's findings come whole from
+    the cache: after each edit, the count must be the one a build without a cache prints."""
+    cache = str(tmp_path / "cache")
+
+    def lint_line(*extra: str) -> str:
+        capsys.readouterr()
+        assert run_cli("--cards", "cards", "--check", *extra) == 0
+        return next(line for line in capsys.readouterr().err.splitlines() if line.startswith("lint: "))
+
+    assert lint_line("--cache-dir", cache) == lint_line("--cache-dir", cache) == lint_line("--no-cache")
+    assert lint_line("--cache-dir", cache).startswith("lint: 16 warning(s)")
+    questions = cards / "questions.yaml"
+    questions.write_text(questions.read_text(encoding="utf-8").replace("Talk about gradient clipping.", "What does gradient clipping do?"),
+                         encoding="utf-8")
+    assert lint_line("--cache-dir", cache).startswith("lint: 15 warning(s)")
+    assert lint_line("--cache-dir", cache) == lint_line("--no-cache")
+    topics = cards / "topics.yaml"
+    topics.write_text(topics.read_text(encoding="utf-8").replace("long_answer: 40", "long_answer: 55"), encoding="utf-8")
+    after = lint_line("--cache-dir", cache)
+    assert after == lint_line("--no-cache") and after.startswith("lint: ") and not after.startswith("lint: 15 warning(s)")
