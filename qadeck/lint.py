@@ -36,8 +36,8 @@ FENCE_RE = FencedBlockPreprocessor.FENCED_BLOCK_RE
 
 # Han characters (and kana, hangul) count one each; a run of other letters or digits is one word.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003ffff"
-TOKEN_RE = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
-# Counted as runs: one string per run of Han characters, not one per character.
+# Counted as runs (one string per run of Han characters, not one per character), as the single
+# pattern [CJK]|[^\W_CJK]+ would count them one token each.
 _HAN_RUN = re.compile(f"[{_CJK}]+")
 _WORD_RUN = re.compile(f"[^\\W_{_CJK}]+")
 # Math counts as one word however long its TeX: $$…$$, or $…$ as Pandoc reads it ("$5 and $10" is not math).
@@ -610,7 +610,7 @@ def measure(prose: str) -> int:
         text = URL_RE.sub(" u ", text)
     if "<" in text:
         text = TAG_RE.sub(" ", text)
-    return sum(map(len, _HAN_RUN.findall(text))) + len(_WORD_RUN.findall(text))  # = len(TOKEN_RE.findall(text))
+    return sum(map(len, _HAN_RUN.findall(text))) + len(_WORD_RUN.findall(text))
 
 
 def question_text(prose: str) -> str:

@@ -463,13 +463,15 @@ def test_length_counts_each_han_character_and_each_word_once():
     """measure() counts runs (fewer strings than one per character); it must count what the
     one-token-per-Han-character pattern counts, on any mix of scripts."""
     import random
+    import re
 
-    from qadeck.lint import TOKEN_RE, measure
+    from qadeck.lint import _CJK, measure
 
+    one_per_han_character = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
     rng = random.Random(5)
     alphabet = "ab_19 中文、，。𠀀ーカ한\t-éß"
     texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
-    assert all(measure(text) == len(TOKEN_RE.findall(text)) for text in texts)
+    assert all(measure(text) == len(one_per_han_character.findall(text)) for text in texts)
     assert measure("模型 model_x 訓練2024年 한국어") == 2 + 2 + 2 + 1 + 1 + 3
 
 
