@@ -307,7 +307,7 @@ class ServedFile:
     """One card file as :class:`ParsedFiles` gave its cards."""
 
     key: bytes  # digest of the path, the bytes, the topics and the loader's code
-    raw: bytes
+    topics: str  # the topics as the key holds them
     cards: int
 
 
@@ -325,11 +325,24 @@ class ParsedFiles:
         self._store = RenderCache(cache.root, _loader_code(), now=cache.now, arity=None, secret=cache.secret, kind="parsed")
         self._fresh: dict[bytes, bytes] = {}
         self._served: dict[str, ServedFile] = {}
+        self._topics: tuple[dict, str] | None = None  # the topics of the last file, and their repr
 
     def served(self, path) -> "ServedFile | None":
         """What the last call for ``path`` gave: its key (which covers everything the cards were
-        made from), the bytes and the number of cards; None for a file it did not read."""
+        made from) and the number of cards; None for a file it did not read."""
         return self._served.get(str(path))
+
+    def bytes_of(self, path) -> bytes | None:
+        """The bytes of ``path`` if they are still those its cards were made from, else None.
+
+        Read again (a build does not keep 10,000 cards' files in memory): a file saved since gives None.
+        """
+        served = self._served.get(str(path))
+        try:
+            raw = Path(path).read_bytes()
+        except OSError:
+            return None
+        return raw if served is not None and self._store.key((str(path), served.topics, raw)) == served.key else None
 
     @property
     def stats(self) -> CacheStats:
@@ -347,9 +360,11 @@ class ParsedFiles:
             cards = parse(path, topics, problems, raw)
             return cards, len(problems) == before
 
-        key = self._store.key((str(path), repr(sorted(topics.items())), raw))
+        if self._topics is None or self._topics[0] != topics:  # the same for every file of a corpus
+            self._topics = (dict(topics), repr(sorted(topics.items())))
+        key = self._store.key((str(path), self._topics[1], raw))
         cards = self._remembered(key, lambda v: type(v) is list and all(type(c) is Card for c in v), fresh)
-        self._served[str(path)] = ServedFile(key, raw, len(cards))
+        self._served[str(path)] = ServedFile(key, self._topics[1], len(cards))
         return cards
 
     def ledger(self, path: Path, raw: bytes, parse):

@@ -123,12 +123,12 @@ def _report(corpus: Corpus, cards: Sequence[Card], analysis: "_Analysis", parsed
     files = analysis.files(corpus, parsed)
     report = LintReport()
     done: dict[str, list[Finding]] = {}
-    todo: dict[str, bytes | None] = {}  # files worked out now -> their bytes, if known
+    todo: dict[str, bool] = {}  # files worked out now -> whether their findings can be stored
     for name, group in groups.items():
-        raw = files.source(name, group) if files is not None else None
-        found = files.get(name, group) if raw is not None else None
+        known = files is not None and files.known(name, group)
+        found = files.get(name, group) if known else None
         if found is None:
-            todo[name] = raw
+            todo[name] = known
         else:
             done[name] = found
             report.cached += len(group)
@@ -139,13 +139,14 @@ def _report(corpus: Corpus, cards: Sequence[Card], analysis: "_Analysis", parsed
         report.analysed = len(analysed)
         report.cached += sum(1 for key in keys if key not in analysed)
         key_of = iter(keys)
-        for name, raw in todo.items():
+        for name, known in todo.items():
             group = groups[name]
+            raw = files.bytes_of(name) if known else None
             lines = _FileLines(_read(group[0].location.path) if raw is None else raw)
             found = [finding for card in group for finding in _card_findings(card, hits_of[next(key_of)], corpus.lint, lines)]
             found.sort(key=lambda f: (f.location.line or 0, f.card_id, f.rule, f.message))
             done[name] = found
-            if raw is not None:
+            if raw is not None:  # the lines were found in the bytes the cards came from
                 files.put(name, group, found)
         if files is not None:
             files.save()
@@ -190,10 +191,11 @@ class _FileFindings:
     """The findings of whole card files, so a rebuild does nothing per card of a file that did not change.
 
     Used when the cards came through the build's parsed-file cache (:class:`cache.ParsedFiles`),
-    which knows the bytes each file's cards were made from and a key covering them: an entry is
-    keyed by that key, the lint settings and the lint's code, which is everything the findings
-    depend on (lines are found in the same bytes). A file whose cards were not all linted (a
-    selection, a card dropped for a duplicate id) is worked out afresh and not stored.
+    which knows a key covering everything each file's cards were made from (its bytes, path,
+    topics, the loader's code): an entry is keyed by that key, the lint settings and the lint's
+    code, which is everything the findings depend on. Lines are found in the same bytes: a file
+    saved again since the build read it is linted from what is there now, and not stored. Nor is
+    a file whose cards were not all linted (a selection, a card dropped for a duplicate id).
     """
 
     def __init__(self, cache, parsed, corpus: Corpus) -> None:
@@ -206,13 +208,17 @@ class _FileFindings:
         self._keys: dict[str, bytes] = {}
         self._fresh: dict[bytes, bytes] = {}
 
-    def source(self, name: str, cards: list[Card]) -> bytes | None:
-        """The bytes ``cards`` (all of one file's, in order) were made from, or None if not known."""
+    def known(self, name: str, cards: list[Card]) -> bool:
+        """Whether ``cards`` are all of one file's, as the parsed-file cache read them."""
         served = self._parsed.served(name)
         if served is None or served.cards != len(cards):
-            return None
+            return False
         self._keys[name] = self._store.key((served.key,))
-        return served.raw
+        return True
+
+    def bytes_of(self, name: str) -> bytes | None:
+        """The bytes the file's cards were made from (None when it changed since: nothing is stored then)."""
+        return self._parsed.bytes_of(name)
 
     def get(self, name: str, cards: list[Card]) -> list[Finding] | None:
         key = self._keys[name]

@@ -496,3 +496,23 @@ def test_a_build_counts_unchanged_files_from_the_cache_as_a_fresh_lint_does(card
     topics.write_text(topics.read_text(encoding="utf-8").replace("long_answer: 40", "long_answer: 55"), encoding="utf-8")
     after = lint_line("--cache-dir", cache)
     assert after == lint_line("--no-cache") and after.startswith("lint: ") and not after.startswith("lint: 15 warning(s)")
+
+
+def test_a_file_saved_while_the_build_runs_stores_no_findings(cards, tmp_path):
+    """The build reads a card file, the user saves it again, then the lint places its findings:
+    lines from the new bytes must not be stored under the old bytes (they would be served the
+    next time the old bytes come back, e.g. after an undo)."""
+    from qadeck.cache import ParsedFiles, RenderCache
+    from qadeck.lint import lint_directory
+    from qadeck.loader import read_corpus
+
+    cache = tmp_path / "cache"
+    answers = cards / "answers.yaml"  # findings inside answers: their lines are looked up in the file
+    before = answers.read_text(encoding="utf-8")
+    parsed = ParsedFiles(RenderCache(cache, b"test"))
+    corpus, problems = read_corpus(cards, parsed)
+    assert not problems
+    answers.write_text("# a comment line moves every card down\n" + before, encoding="utf-8")
+    lint_corpus(corpus, cache_dir=cache, parsed=parsed)  # the cards of before, the file of after
+    answers.write_text(before, encoding="utf-8")  # undo
+    assert findings_of(lint_directory(cards, cache_dir=cache)) == findings_of(lint_directory(cards)) == EXPECTED.splitlines()
