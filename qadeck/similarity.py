@@ -152,7 +152,7 @@ def similar_pairs(questions: Sequence[str], threshold: float = NEAR_THRESHOLD, *
     if memo is not None:
         memo.clear()
         memo.update(state=state, questions=list(questions), keys=keys, unique=unique, cores=cores,
-                    df=dict(df), prefixes=prefixes, near=near)
+                    df=df, prefixes=prefixes, near=near)
     at = unique.__getitem__  # search positions -> question indices, for every near pair at once
     pairs += map(Pair._make, zip(map(at, map(itemgetter(0), near)), map(at, map(itemgetter(1), near)),
                                  map(itemgetter(2), near), repeat(False)))
@@ -198,22 +198,28 @@ class _Space:
     @classmethod
     def of(cls, cores: Sequence[str]) -> "_Space":
         """Every core's vector made at once, as a full search needs them."""
-        bigrams = [_bigrams(c) for c in cores]
-        sets = [frozenset(grams) for grams in bigrams]
-        df = Counter(chain.from_iterable(sets))
+        sets, repeating = [], {}  # each core's set of bigrams; the bigram lists of those that repeat one
+        for index, core_ in enumerate(cores):
+            bigrams = _bigrams(core_)
+            sets.append(frozenset(bigrams))
+            if len(sets[-1]) != len(bigrams):
+                repeating[index] = bigrams
+        df = dict(Counter(chain.from_iterable(sets)))
         space = cls(cores, df)
         space.names = list(df)
         space.ids.update(zip(space.names, range(len(df))))
         log, n = math.log, space.n
         space.idf2 = [log(1 + n / d) ** 2 for d in df.values()]
-        space.features = list(map(space.make, bigrams, sets))
+        space.features = [space.make(repeating.get(index), grams) for index, grams in enumerate(sets)]
         return space
 
-    def make(self, bigrams: list[str], grams: frozenset[str] | None = None) -> tuple[frozenset[int], dict[int, float], float]:
+    def make(self, bigrams: list[str] | None, grams: frozenset[str] | None = None) -> tuple[frozenset[int], dict[int, float], float]:
+        """A core's (bigram numbers, repeats, norm) from its bigram list, or from its bigram set
+        alone (``bigrams`` None) when no bigram repeats."""
         grams = frozenset(bigrams) if grams is None else grams
         numbers = frozenset(map(self.ids.__getitem__, grams))
         idf2 = self.idf2
-        if len(grams) == len(bigrams):
+        if bigrams is None or len(grams) == len(bigrams):
             return numbers, _NO_REPEATS, math.sqrt(fsum(map(idf2.__getitem__, numbers))) or 1.0
         # 1 + log(count): a bigram said twice weighs more, but not twice as much
         repeats = {self.ids[g]: 1 + math.log(c) for g, c in Counter(bigrams).items() if c > 1}
