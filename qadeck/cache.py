@@ -7,6 +7,8 @@ Layout (default root ``.cache/qadeck/``)::
     parsed-v2-py311/         validated cards of each card file (:class:`ParsedFiles`), same buckets
     prints-v2-py311/         card fingerprints of past git versions of card files (:class:`PastPrints`)
     pairs-v2-py311/          near-duplicate pairs of the newest few question sets (:func:`similar_pairs`)
+    lint-v2-py311/           what each card's text shows the card-quality lint (qadeck.lint)
+    lintfiles-v2-py311/      the lint's findings of each whole card file, by its :class:`ParsedFiles` key
 
 A key is a BLAKE2b digest of the card's Markdown sources plus :func:`render_context` (renderer
 version, library versions, Markdown/sanitiser configuration, Pygments styles): anything that can
@@ -45,6 +47,8 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from itertools import chain
+from operator import itemgetter, lt
 from pathlib import Path
 from typing import Collection, Iterable, Sequence
 
@@ -58,6 +62,7 @@ DEFAULT_ROOT = Path(".cache") / "qadeck"
 KEY_FILE = Path("qadeck") / "cache-key"
 
 Fields = tuple  # tuple[str, ...]: the rendered Markdown fields of one card
+_BUCKETS = [f"{byte:02x}" for byte in range(256)]  # an entry's bucket: its key's first byte
 
 
 def render_context(templates_dir: Path | None) -> bytes:
@@ -81,7 +86,7 @@ def render_context(templates_dir: Path | None) -> bytes:
             styles = b"?"
     context = {
         "renderer": render.RENDERER_VERSION,
-        "markdown": _markdown_version(),
+        "markdown": markdown_version(),
         "pygments": pygments.__version__,
         "nh3": getattr(nh3, "__version__", "?"),
         "sanitizer": [sorted(sanitize.TAGS), {k: sorted(v) for k, v in sorted(sanitize.ATTRIBUTES.items())},
@@ -94,7 +99,7 @@ def render_context(templates_dir: Path | None) -> bytes:
     return json.dumps(context, sort_keys=True).encode()
 
 
-def _markdown_version() -> str:
+def markdown_version() -> str:
     """Python-Markdown's version file (``__meta__.py``, which holds ``__version_info__``), hashed."""
     import importlib.util
 
@@ -228,7 +233,7 @@ class RenderCache:
         """The cached fields of every key found (each bucket file is read at most once)."""
         found: dict[bytes, Fields] = {}
         for key in keys:
-            entry = self._bucket(key.hex()[:2]).get(key)
+            entry = self._bucket(_BUCKETS[key[0]]).get(key)
             if entry is None:
                 self.stats.misses += 1
             else:
@@ -241,7 +246,7 @@ class RenderCache:
         """Add entries and rewrite their buckets (plus any damaged one); errors are recorded, not raised."""
         by_bucket: dict[str, dict[bytes, Fields]] = {}
         for key, fields in entries.items():
-            by_bucket.setdefault(key.hex()[:2], {})[key] = fields if self._arity is None else tuple(fields)
+            by_bucket.setdefault(_BUCKETS[key[0]], {})[key] = fields if self._arity is None else tuple(fields)
             self._used.add(key)
         for name in sorted(set(by_bucket) | self._damaged):
             old = self._bucket(name)
@@ -287,16 +292,17 @@ class RenderCache:
         entries = load_framed(blob, self.secret)
         if not isinstance(entries, dict):
             return None
-        arity = self._arity
-        for key, value in entries.items():
-            if not (type(key) is bytes and type(value) is tuple and len(value) == 2 and type(value[0]) is int):
-                return None
-            item = value[1]
-            if arity is None:
-                if type(item) is not bytes:
-                    return None
-            elif not (type(item) is tuple and len(item) == arity and all(type(f) is str for f in item)):
-                return None
+        # Checked column by column, in C: a warm build decodes 10,000 entries and more.
+        values = list(entries.values())
+        if not (set(map(type, entries)) <= {bytes} and set(map(type, values)) <= {tuple} and set(map(len, values)) <= {2}
+                and set(map(type, map(itemgetter(0), values))) <= {int}):
+            return None
+        items = list(map(itemgetter(1), values))
+        if self._arity is None:
+            return entries if set(map(type, items)) <= {bytes} else None
+        if not (set(map(type, items)) <= {tuple} and set(map(len, items)) <= {self._arity}
+                and set(map(type, chain.from_iterable(items))) <= {str}):
+            return None
         return entries
 
     def _write(self, name: str, entries: dict[bytes, tuple[int, Fields]]) -> None:
@@ -320,6 +326,15 @@ class RenderCache:
             pass
 
 
+@dataclass(frozen=True)
+class ServedFile:
+    """One card file as :class:`ParsedFiles` gave its cards."""
+
+    key: bytes  # digest of the path, the bytes, the topics and the loader's code
+    topics: str  # the topics as the key holds them
+    cards: int
+
+
 class ParsedFiles:
     """Card files already read and validated, by content: a warm build parses only the files that changed.
 
@@ -333,7 +348,26 @@ class ParsedFiles:
     def __init__(self, cache: RenderCache):
         self._store = RenderCache(cache.root, _loader_code(), now=cache.now, arity=None, secret=cache.secret, kind="parsed")
         self._fresh: dict[bytes, bytes] = {}
+        self._served: dict[str, ServedFile] = {}
+        self._topics: tuple[dict, str] | None = None  # the topics of the last file, and their repr
         self._keys: list[bytes] = []  # of the card files read, in order
+
+    def served(self, path) -> "ServedFile | None":
+        """What the last call for ``path`` gave: its key (which covers everything the cards were
+        made from) and the number of cards; None for a file it did not read."""
+        return self._served.get(str(path))
+
+    def bytes_of(self, path) -> bytes | None:
+        """The bytes of ``path`` if they are still those its cards were made from, else None.
+
+        Read again (a build does not keep 10,000 cards' files in memory): a file saved since gives None.
+        """
+        served = self._served.get(str(path))
+        try:
+            raw = Path(path).read_bytes()
+        except OSError:
+            return None
+        return raw if served is not None and self._store.key((str(path), served.topics, raw)) == served.key else None
 
     def content_key(self) -> bytes:
         """A digest of every card file read so far (bytes, path, topics, loader code): what the
@@ -356,9 +390,13 @@ class ParsedFiles:
             cards = parse(path, topics, problems, raw)
             return cards, len(problems) == before
 
-        key = self._store.key((str(path), repr(sorted(topics.items())), raw))
+        if self._topics is None or self._topics[0] != topics:  # the same for every file of a corpus
+            self._topics = (dict(topics), repr(sorted(topics.items())))
+        key = self._store.key((str(path), self._topics[1], raw))
         self._keys.append(key)
-        return self._remembered(key, lambda v: type(v) is list and all(type(c) is Card for c in v), fresh)
+        cards = self._remembered(key, lambda v: type(v) is list and all(type(c) is Card for c in v), fresh)
+        self._served[str(path)] = ServedFile(key, self._topics[1], len(cards))
+        return cards
 
     def ledger(self, path: Path, raw: bytes, parse):
         """The retirement ledger read from ``raw`` (the bytes of ``path``): ``parse()`` gives
@@ -506,39 +544,56 @@ def similar_pairs(questions: Sequence[str], cache: RenderCache | None, distinct:
         return search()
     digest = hashlib.blake2b(code, digest_size=20)
     digest.update(repr((similarity.NEAR_THRESHOLD, similarity.NEIGHBOURS, sorted(distinct))).encode())
-    for text in questions:
-        data = text.encode("utf-8", "surrogatepass")
-        digest.update(len(data).to_bytes(8, "little"))
-        digest.update(data)
+    # Each text length-prefixed in one C call; format 2 writes no back-references, so equal lists give equal bytes.
+    digest.update(marshal.dumps(list(questions), 2))
     key = digest.digest()
     store = ResultCache(cache.root, "pairs", cache.secret)
     count = len(questions)
 
     def valid(value) -> bool:
-        return type(value) is list and all(
-            type(v) is tuple and len(v) == 4 and type(v[0]) is int and type(v[1]) is int and 0 <= v[0] < count
-            and 0 <= v[1] < count and type(v[2]) is float and type(v[3]) is bool for v in value)
+        return type(value) is list and _valid_rows(value, (int, int, float, bool), count)
 
     stored = store.get(key, valid)
     if stored is not None:
-        return [similarity.Pair(*v) for v in stored]
+        return list(map(similarity.Pair._make, stored))
     # The search state of the last search (any question set): after a few edited questions, only
     # the questions they can affect are searched again.
     state_key = hashlib.blake2b(code + b"\0search state", digest_size=20).digest()
     base = store.get(state_key, _valid_search_state)
     memo = base if base is not None else {}
     pairs = similarity.similar_pairs(questions, top=similarity.NEIGHBOURS, distinct=distinct, memo=memo)
-    store.put(key, [(p.first, p.second, float(p.score), bool(p.exact)) for p in pairs])
+    store.put(key, list(map(tuple, pairs)))
     store.put(state_key, memo)
     return pairs
 
 
 def _valid_search_state(value) -> bool:
-    """The shape similarity.similar_pairs gives its ``memo``: state, cores, near (earlier, later, score)."""
-    if not (type(value) is dict and set(value) == {"state", "cores", "near"}):
+    """The shape similarity.similar_pairs gives its ``memo``: the questions with their keys, the
+    cores of the unique ones with their prefixes and bigram frequencies, and the pairs found
+    (earlier, later, score)."""
+    if not (type(value) is dict and set(value) == {"state", "questions", "keys", "unique", "cores", "df", "prefixes", "near"}):
         return False
-    cores, near = value["cores"], value["near"]
-    count = len(cores) if type(cores) is list else 0
-    return (type(cores) is list and all(type(c) is str for c in cores) and type(near) is list
-            and all(type(v) is tuple and len(v) == 3 and type(v[0]) is int and type(v[1]) is int
-                    and 0 <= v[0] < v[1] < count and type(v[2]) is float for v in near))
+    questions, keys, unique, cores = value["questions"], value["keys"], value["unique"], value["cores"]
+    df, prefixes, near = value["df"], value["prefixes"], value["near"]
+    if not (type(questions) is list and type(keys) is list and len(keys) == len(questions) and type(unique) is list
+            and type(cores) is list and len(cores) == len(unique) and type(prefixes) is list
+            and len(prefixes) == len(cores) and type(df) is dict and type(near) is list):
+        return False
+    count, strings = len(cores), {str}
+    return (set(map(type, questions)) <= strings and set(map(type, keys)) <= strings and set(map(type, cores)) <= strings
+            and set(map(type, unique)) <= {int} and all(0 <= i < len(questions) for i in unique)
+            and set(map(type, prefixes)) <= {list} and all(set(map(type, p)) <= strings for p in prefixes)
+            and set(map(type, df)) <= strings and set(map(type, df.values())) <= {int}
+            and _valid_rows(near, (int, int, float), count) and all(map(lt, map(itemgetter(0), near), map(itemgetter(1), near))))
+
+
+def _valid_rows(rows: list, types: tuple, count: int) -> bool:
+    """Whether ``rows`` are tuples of exactly ``types`` whose first two items are indices below ``count``.
+
+    Column by column, in C: a cached search holds tens of thousands of rows.
+    """
+    if not (set(map(type, rows)) <= {tuple} and set(map(len, rows)) <= {len(types)}):
+        return False
+    columns = [list(map(itemgetter(k), rows)) for k in range(len(types))]
+    return (all(set(map(type, column)) <= {kind} for column, kind in zip(columns, types))
+            and all(not column or (min(column) >= 0 and max(column) < count) for column in columns[:2]))

@@ -13,6 +13,7 @@ import ast
 import functools
 import hashlib
 import json
+import marshal
 import os
 import re
 from dataclasses import dataclass, field
@@ -39,7 +40,10 @@ def fence_re() -> re.Pattern:
 
 # Han characters (and kana, hangul) count one each; a run of other letters or digits is one word.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003ffff"
-TOKEN_RE = f"[{_CJK}]|[^\\W_{_CJK}]+"  # compiled (by re's cache) on first use: ~2 ms, which a cached lint never needs
+# Counted as runs (one string per run of Han characters, not one per character), as the single
+# pattern [CJK]|[^\W_CJK]+ would count them one token each.
+_HAN_RUN = re.compile(f"[{_CJK}]+")
+_WORD_RUN = re.compile(f"[^\\W_{_CJK}]+")
 # Math counts as one word however long its TeX: $$…$$, or $…$ as Pandoc reads it ("$5 and $10" is not math).
 MATH_RE = re.compile(r"\$\$.+?\$\$|(?<![\\$\w])\$(?=[^\s$])(?:[^$\n]|\\\$)*?(?<=[^\s\\])\$(?!\d)", re.S)
 INLINE_CODE_RE = re.compile(r"(`+)(.+?)\1", re.S)
@@ -106,21 +110,60 @@ class LintReport:
 # -- the corpus ------------------------------------------------------------------------------
 
 def lint_corpus(corpus: Corpus, cards: Sequence[Card] | None = None, cache_dir: Path | None = None,
-                jobs: int | None = None) -> LintReport:
-    """Lint ``cards`` (default: the whole corpus); findings are cached under ``cache_dir`` (None: not cached)."""
+                jobs: int | None = None, parsed=None) -> LintReport:
+    """Lint ``cards`` (default: the whole corpus); findings are cached under ``cache_dir`` (None: not cached).
+
+    ``parsed``: the cache.ParsedFiles the corpus was read through, if any; then a card file that
+    did not change is not looked at card by card.
+    """
     with _Analysis(_cache(cache_dir), jobs) as analysis:
-        return _report(corpus, corpus.cards if cards is None else cards, analysis)
+        return _report(corpus, corpus.cards if cards is None else cards, analysis, parsed)
 
 
-def _report(corpus: Corpus, cards: Sequence[Card], analysis: "_Analysis") -> LintReport:
-    keys = analysis.add(cards)
-    hits_of, analysed = analysis.finish(keys)
-    report = LintReport(analysed=len(analysed), cached=sum(1 for key in keys if key not in analysed))
-    lines = _FileLines()
-    for card, key in zip(cards, keys):
-        report.findings += _card_findings(card, hits_of[key], corpus.lint, lines)
-    report.findings.sort(key=lambda f: (str(f.location.path), f.location.line or 0, f.card_id, f.rule, f.message))
+def _report(corpus: Corpus, cards: Sequence[Card], analysis: "_Analysis", parsed=None) -> LintReport:
+    groups: dict[str, list[Card]] = {}  # card file -> its cards, in order
+    for card in cards:
+        groups.setdefault(str(card.location.path), []).append(card)
+    files = analysis.files(corpus, parsed)
+    report = LintReport()
+    done: dict[str, list[Finding]] = {}
+    todo: dict[str, bool] = {}  # files worked out now -> whether their findings can be stored
+    for name, group in groups.items():
+        known = files is not None and files.known(name, group)
+        found = files.get(name, group) if known else None
+        if found is None:
+            todo[name] = known
+        else:
+            done[name] = found
+            report.cached += len(group)
+    if todo:
+        missed = [card for name in todo for card in groups[name]]
+        keys = analysis.add(missed)
+        hits_of, analysed = analysis.finish(keys)
+        report.analysed = len(analysed)
+        report.cached += sum(1 for key in keys if key not in analysed)
+        key_of = iter(keys)
+        for name, known in todo.items():
+            group = groups[name]
+            raw = files.bytes_of(name) if known else None
+            lines = _FileLines(_read(group[0].location.path) if raw is None else raw)
+            found = [finding for card in group for finding in _card_findings(card, hits_of[next(key_of)], corpus.lint, lines)]
+            found.sort(key=lambda f: (f.location.line or 0, f.card_id, f.rule, f.message))
+            done[name] = found
+            if raw is not None:  # the lines were found in the bytes the cards came from
+                files.put(name, group, found)
+        if files is not None:
+            files.save()
+    # Sorted by file, line, card, rule: each file's findings are sorted already.
+    report.findings = [finding for name in sorted(done) for finding in done[name]]
     return report
+
+
+def _read(path) -> bytes | None:
+    try:
+        return Path(path).read_bytes()
+    except OSError:
+        return None
 
 
 def card_sources(card: Card) -> tuple[str, ...]:
@@ -131,13 +174,84 @@ def card_sources(card: Card) -> tuple[str, ...]:
 def _cache(cache_dir: Path | None):
     if cache_dir is None:
         return None
-    import pyflakes
-
     from .cache import RenderCache
 
-    context = json.dumps({"version": LINT_VERSION, "pyflakes": pyflakes.__version__,
-                          "code": hashlib.blake2b(Path(__file__).read_bytes()).hexdigest()}, sort_keys=True)
-    return RenderCache(Path(cache_dir), context.encode(), arity=1, kind="lint")
+    return RenderCache(Path(cache_dir), _code_context(), arity=1, kind="lint")
+
+
+def _code_context() -> bytes:
+    """What besides a card's text decides its findings: the lint's code and what it reads cards with."""
+    import pyflakes
+
+    from . import cloze, lint_rules
+    from .cache import markdown_version  # its version file: importing Markdown costs a warm build ~20 ms
+
+    code = b"".join(Path(m.__file__).read_bytes() for m in (lint_rules, cloze)) + Path(__file__).read_bytes()
+    return json.dumps({"version": LINT_VERSION, "pyflakes": pyflakes.__version__, "markdown": markdown_version(),
+                       "code": hashlib.blake2b(code).hexdigest()}, sort_keys=True).encode()
+
+
+class _FileFindings:
+    """The findings of whole card files, so a rebuild does nothing per card of a file that did not change.
+
+    Used when the cards came through the build's parsed-file cache (:class:`cache.ParsedFiles`),
+    which knows a key covering everything each file's cards were made from (its bytes, path,
+    topics, the loader's code): an entry is keyed by that key, the lint settings and the lint's
+    code, which is everything the findings depend on. Lines are found in the same bytes: a file
+    saved again since the build read it is linted from what is there now, and not stored. Nor is
+    a file whose cards were not all linted (a selection, a card dropped for a duplicate id).
+    """
+
+    def __init__(self, cache, parsed, corpus: Corpus) -> None:
+        from .cache import RenderCache
+
+        context = b"\0".join([_code_context(), repr(corpus.lint).encode()])
+        self._store = RenderCache(cache.root, context, now=cache.now, arity=None, secret=cache.secret,
+                                  kind="lintfiles")
+        self._parsed = parsed
+        self._keys: dict[str, bytes] = {}
+        self._fresh: dict[bytes, bytes] = {}
+
+    def known(self, name: str, cards: list[Card]) -> bool:
+        """Whether ``cards`` are all of one file's, as the parsed-file cache read them."""
+        served = self._parsed.served(name)
+        if served is None or served.cards != len(cards):
+            return False
+        self._keys[name] = self._store.key((served.key,))
+        return True
+
+    def bytes_of(self, name: str) -> bytes | None:
+        """The bytes the file's cards were made from (None when it changed since: nothing is stored then)."""
+        return self._parsed.bytes_of(name)
+
+    def get(self, name: str, cards: list[Card]) -> list[Finding] | None:
+        key = self._keys[name]
+        blob = self._store.get_many((key,)).get(key)
+        if blob is None:
+            return None
+        from .cache import load_marshal
+
+        stored = load_marshal(blob)
+        if type(stored) is not list:
+            return None
+        count, out = len(cards), []
+        for item in stored:
+            if not (type(item) is tuple and len(item) == 4 and type(item[0]) is int and 0 <= item[0] < count
+                    and (item[1] is None or type(item[1]) is int) and item[2] in RULES and type(item[3]) is str):
+                return None
+            card = cards[item[0]]
+            out.append(Finding(Location(card.location.path, item[1]), card.id, item[2], RULES[item[2]].severity, item[3]))
+        return out
+
+    def put(self, name: str, cards: list[Card], findings: list[Finding]) -> None:
+        index = {card.id: i for i, card in enumerate(cards)}
+        self._fresh[self._keys[name]] = marshal.dumps(
+            [(index[f.card_id], f.location.line, f.rule, f.message) for f in findings])
+
+    def save(self) -> None:
+        if self._fresh:
+            self._store.put_many(self._fresh)
+            self._fresh = {}
 
 
 class _Analysis:
@@ -162,6 +276,10 @@ class _Analysis:
 
     def __enter__(self) -> "_Analysis":
         return self
+
+    def files(self, corpus: Corpus, parsed) -> _FileFindings | None:
+        """Whole files' findings beside the cards' analyses (None without a cache or ``parsed``)."""
+        return None if self._cache is None or parsed is None else _FileFindings(self._cache, parsed, corpus)
 
     def __exit__(self, *exc) -> None:
         if self._pool is not None:
@@ -280,23 +398,23 @@ def _card_findings(card: Card, hits: list, settings: LintSettings, lines: "_File
 
 
 class _FileLines:
-    """Maps a line inside a field's text to its line in the card file (files read once, when needed)."""
+    """Maps a line inside a field's text to its line in the card file (the file's bytes as linted)."""
 
-    def __init__(self) -> None:
-        self._files: dict[Path, list[str]] = {}
+    def __init__(self, raw: bytes | None) -> None:
+        self._raw = raw
+        self._lines: list[str] | None = None
 
     def line(self, card: Card, field_name: str, index: int, text: str) -> int:
         key_line = card.line_of(field_name) or card.location.line or 1
-        path = Path(card.location.path)
-        if path not in self._files:
+        if self._lines is None:
             try:
-                self._files[path] = path.read_text(encoding="utf-8").splitlines()
-            except (OSError, UnicodeDecodeError):
-                self._files[path] = []
-        lines = self._files[path]
+                self._lines = self._raw.decode("utf-8").splitlines() if self._raw is not None else []
+            except UnicodeDecodeError:
+                self._lines = []
+        lines = self._lines
         if not 0 < key_line <= len(lines):
             return key_line
-        after = re.match(r"\s*(?:-\s+)?[\w\"']+\s*:\s*(.*)$", lines[key_line - 1])
+        after = _KEY_LINE.match(lines[key_line - 1])
         rest = after.group(1) if after else ""
         if rest.startswith("|"):  # literal block: text line i is file line key+1+i
             return key_line + 1 + index
@@ -309,6 +427,9 @@ class _FileLines:
                 if wanted in lines[number - 1]:
                     return number
         return key_line
+
+
+_KEY_LINE = re.compile(r"\s*(?:-\s+)?[\w\"']+\s*:\s*(.*)$")
 
 
 # -- one card ----------------------------------------------------------------------------------
@@ -499,7 +620,7 @@ def measure(prose: str) -> int:
         text = URL_RE.sub(" u ", text)
     if "<" in text:
         text = TAG_RE.sub(" ", text)
-    return len(re.findall(TOKEN_RE, text))
+    return sum(map(len, _HAN_RUN.findall(text))) + len(_WORD_RUN.findall(text))
 
 
 def question_text(prose: str) -> str:
@@ -620,7 +741,7 @@ def lint_directory(cards_dir: Path, cache_dir: Path | None = None, jobs: int | N
         corpus, problems = read_corpus(cards_dir, load_file)
         if parsed is not None and not problems:
             parsed.save()
-        report = _report(corpus, corpus.cards, analysis) if corpus.cards else LintReport()
+        report = _report(corpus, corpus.cards, analysis, parsed) if corpus.cards else LintReport()
     if problems:
         raise InputError(problems + [finding.as_problem() for finding in report.errors])
     return report

@@ -94,7 +94,7 @@ def build(options: BuildOptions, clock: Clock, progress: Progress | None = None)
         parsed.save()
     lap("load")
     # Lint errors (Python that does not parse) fail the build like bad input; warnings are counted.
-    lint = lint_corpus(corpus, cache_dir=options.cache_dir, jobs=options.jobs) if corpus.cards else LintReport()
+    lint = lint_corpus(corpus, cache_dir=options.cache_dir, jobs=options.jobs, parsed=parsed) if corpus.cards else LintReport()
     problems += [finding.as_problem() for finding in lint.errors]
     lap("lint")
     if problems:

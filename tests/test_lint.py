@@ -400,3 +400,119 @@ def test_lint_reads_unchanged_files_from_the_parsed_file_cache(cards, capsys, tm
     code, out, _ = lint(capsys, "--cards", "cards", "--cache-dir", str(cache))
     assert code == 0
     assert out.splitlines() == [l for l in EXPECTED.splitlines() if "'vague-en'" not in l]
+
+
+def findings_of(report) -> list[str]:
+    return [str(f) for f in report.findings]
+
+
+def lint_both_ways(cards_dir: Path, cache: Path) -> list[str]:
+    """The lint through the cache, checked against a lint without one (the full computation)."""
+    from qadeck.errors import InputError
+    from qadeck.lint import lint_directory
+
+    def run(**kwargs):
+        try:
+            return findings_of(lint_directory(cards_dir, **kwargs)), []
+        except InputError as exc:  # the lint's findings are in the problems too
+            return [], [str(p) for p in exc.problems]
+
+    cached, fresh = run(cache_dir=cache), run()
+    assert cached == fresh
+    return cached[0] or cached[1]
+
+
+def test_unchanged_card_files_are_served_whole(cards, tmp_path):
+    from qadeck.lint import lint_directory
+
+    cache = tmp_path / "cache"
+    first = lint_directory(cards, cache_dir=cache)
+    assert first.analysed == 19 and findings_of(first) == EXPECTED.splitlines()
+    for per_card in cache.glob("lint-v*"):  # the cards' own analyses: not needed for unchanged files
+        shutil.rmtree(per_card)
+    again = lint_directory(cards, cache_dir=cache)
+    assert again.analysed == 0 and again.cached == 19
+    assert findings_of(again) == EXPECTED.splitlines()
+
+
+def test_whole_file_findings_follow_every_edit_as_a_fresh_lint_would(cards, tmp_path):
+    cache = tmp_path / "cache"
+    questions, topics = cards / "questions.yaml", cards / "topics.yaml"
+    assert lint_both_ways(cards, cache) == EXPECTED.splitlines()
+
+    def edit(path: Path, old: str, new: str) -> list[str]:
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        return lint_both_ways(cards, cache)
+
+    assert "'vague-en'" not in "\n".join(edit(questions, "Talk about gradient clipping.", "What does gradient clipping do?"))
+    assert "QD101" not in "\n".join(edit(topics, "long_answer: 40", "long_answer: 55"))  # a threshold
+    moved = edit(questions, "cards:\n", "cards:\n" + card("first", "什么是熵？", "不确定性的度量。"))  # cards move down
+    assert "cards/questions.yaml:8: card 'yes-no-zh': QD201" in "\n".join(moved)
+    # A card dropped for an id used before (in answers.yaml) is linted once that id is free: its file,
+    # unchanged meanwhile, must not keep the findings of the cards that were linted then.
+    (cards / "zz.yaml").write_text("cards:\n" + card("long-answer", "谈谈你对过拟合的理解", "训练集好，测试集差。")
+                                   + card("fine", "过拟合是什么？", "训练集好，测试集差。"), encoding="utf-8")
+    assert any("id 'long-answer' is already used" in line for line in lint_both_ways(cards, cache))
+    renamed = edit(cards / "answers.yaml", "id: long-answer", "id: long-answer-2")
+    assert "cards/zz.yaml:3: card 'long-answer': QD202 a vague question" in "\n".join(renamed)
+
+
+def test_length_counts_each_han_character_and_each_word_once():
+    """measure() counts runs (fewer strings than one per character); it must count what the
+    one-token-per-Han-character pattern counts, on any mix of scripts."""
+    import random
+    import re
+
+    from qadeck.lint import _CJK, measure
+
+    one_per_han_character = re.compile(f"[{_CJK}]|[^\\W_{_CJK}]+")
+    rng = random.Random(5)
+    alphabet = "ab_19 中文、，。𠀀ーカ한\t-éß"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40))) for _ in range(3000)]
+    assert all(measure(text) == len(one_per_han_character.findall(text)) for text in texts)
+    assert measure("模型 model_x 訓練2024年 한국어") == 2 + 2 + 2 + 1 + 1 + 3
+
+
+def test_a_build_counts_unchanged_files_from_the_cache_as_a_fresh_lint_does(cards, capsys, tmp_path):
+    """Builds lint through the parsed-file cache, so an unchanged file's findings come whole from
+    the cache: after each edit, the count must be the one a build without a cache prints."""
+    cache = str(tmp_path / "cache")
+
+    def lint_line(*extra: str) -> str:
+        capsys.readouterr()
+        assert run_cli("--cards", "cards", "--check", *extra) == 0
+        return next(line for line in capsys.readouterr().err.splitlines() if line.startswith("lint: "))
+
+    assert lint_line("--cache-dir", cache) == lint_line("--cache-dir", cache) == lint_line("--no-cache")
+    assert lint_line("--cache-dir", cache).startswith("lint: 16 warning(s)")
+    questions = cards / "questions.yaml"
+    questions.write_text(questions.read_text(encoding="utf-8").replace("Talk about gradient clipping.", "What does gradient clipping do?"),
+                         encoding="utf-8")
+    assert lint_line("--cache-dir", cache).startswith("lint: 15 warning(s)")
+    assert lint_line("--cache-dir", cache) == lint_line("--no-cache")
+    topics = cards / "topics.yaml"
+    topics.write_text(topics.read_text(encoding="utf-8").replace("long_answer: 40", "long_answer: 55"), encoding="utf-8")
+    after = lint_line("--cache-dir", cache)
+    assert after == lint_line("--no-cache") and after.startswith("lint: ") and not after.startswith("lint: 15 warning(s)")
+
+
+def test_a_file_saved_while_the_build_runs_stores_no_findings(cards, tmp_path):
+    """The build reads a card file, the user saves it again, then the lint places its findings:
+    lines from the new bytes must not be stored under the old bytes (they would be served the
+    next time the old bytes come back, e.g. after an undo)."""
+    from qadeck.cache import ParsedFiles, RenderCache
+    from qadeck.lint import lint_directory
+    from qadeck.loader import read_corpus
+
+    cache = tmp_path / "cache"
+    answers = cards / "answers.yaml"  # findings inside answers: their lines are looked up in the file
+    before = answers.read_text(encoding="utf-8")
+    parsed = ParsedFiles(RenderCache(cache, b"test"))
+    corpus, problems = read_corpus(cards, parsed)
+    assert not problems
+    answers.write_text("# a comment line moves every card down\n" + before, encoding="utf-8")
+    lint_corpus(corpus, cache_dir=cache, parsed=parsed)  # the cards of before, the file of after
+    answers.write_text(before, encoding="utf-8")  # undo
+    assert findings_of(lint_directory(cards, cache_dir=cache)) == findings_of(lint_directory(cards)) == EXPECTED.splitlines()

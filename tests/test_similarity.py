@@ -242,7 +242,7 @@ def test_search_after_edits_equals_a_full_search(tmp_path):
     """similar_pairs(..., memo=) searches again only what a few edits can affect: the pairs, scores and
     kept neighbours must be those of a search from scratch, whatever the edit."""
     import yaml
-    from qadeck.similarity import _near_again, _tfidf
+    from qadeck.similarity import _near_again
 
     from test_bench_generate import load_generator
 
@@ -272,7 +272,7 @@ def test_search_after_edits_equals_a_full_search(tmp_path):
             keys = [normalise(q) for q in questions]
             cores = [core(q) for q in questions]
             if len(set(keys)) == len(keys):  # one question per key: the cores are the search's own
-                found = _near_again(cores, _tfidf(cores), memo["cores"], memo["near"], 0.55, 3, set())
+                found = _near_again(cores, memo, 0.55, 3, set())
                 incremental += found is not None
         distinct = [(0, 1)] if round_ == 6 else []
         assert similar_pairs(questions, top=3, distinct=distinct, memo=memo) == \
@@ -294,3 +294,30 @@ def test_search_after_edits_drops_a_neighbour_an_edit_moved_away():
     assert [(p.first, p.second) for p in similar_pairs(questions, top=3, memo=memo)] == [(0, 31)]
     questions[0] = first + "甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
     assert similar_pairs(questions, top=3, memo=memo) == similar_pairs(questions, top=3) == []
+
+
+def test_near_duplicate_warnings_read_in_part_or_whole_say_the_same():
+    """The warnings are written when read (a build prints 20 of tens of thousands): any part of
+    them is that part of the whole list, and each names its cards."""
+    cards = [make_card(f"c{i}", q, i + 1) for i, q in enumerate(SEED_QUESTIONS)]
+    _, warnings = duplicate_questions(cards)
+    whole = [warnings[i] for i in range(len(warnings))]
+    assert len(whole) >= 3 and warnings == whole and list(warnings) == whole
+    assert warnings[1:3] == whole[1:3] and warnings[-1] == whole[-1]
+    assert all(w.message.startswith("near-duplicate question (") and f"'{w.card_id}'" not in w.message for w in whole)
+    assert [str(w) for w in warnings][0].startswith("cards/x.yaml:2: card 'c1': near-duplicate question (")
+
+
+def test_scores_are_the_same_in_every_process():
+    """Sets iterate in an order that changes with Python's hash seed; scores must not (a build's
+    cached search state is read by the next process, and ties are broken by score)."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    script = ("import sys; sys.path.insert(0, 'tests'); from test_similarity import paraphrases; "
+              "from qadeck.similarity import similar_pairs; print(repr(similar_pairs(paraphrases(300), top=3)))")
+    outputs = {subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True,
+                              env={**__import__("os").environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    assert len(outputs) == 1 and "exact=False" in outputs.pop()
