@@ -53,6 +53,7 @@ def checkout(tmp_path: Path, monkeypatch) -> GitCheckout:
     root.mkdir()
     shutil.copytree(FIXTURES / "corpus", root / "cards")
     shutil.copytree(ROOT / "templates", root / "templates")
+    shutil.copy(ROOT / ".gitignore", root / ".gitignore")  # builds write dist/ and .cache/, as in a user's repo
     repo = GitCheckout(root)
     repo.commit("initial corpus")
     monkeypatch.chdir(root)
