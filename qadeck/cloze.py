@@ -181,7 +181,8 @@ def restore(html: str, protected: Protected, guard, line_class: str = "") -> str
             siblings[siblings.index(start) + 1:siblings.index(end)] = _split_anki_syntax(
                 siblings[siblings.index(start) + 1:siblings.index(end)], start.parent)
     # A hint is plain text; a "}}" in it (from code in the source) must not end the deletion early.
-    hints = [re.sub(r"\}(?=\})", "}<span></span>", htmltree.escape_text(guard(c[:-2]))) + "}}" for c in protected.closings]
+    hints = [re.sub(r"\}(?=\})", "}<span></span>", _inert_hint(htmltree.escape_text(guard(c[:-2])))) + "}}"
+             for c in protected.closings]
 
     def html_of(node: _Placeholder) -> str:
         if node.kind == _PH_MARK:
@@ -189,6 +190,19 @@ def restore(html: str, protected: Protected, guard, line_class: str = "") -> str
         return hints[node.index] if node.hint else "}}"
 
     return _serialize(root, html_of)
+
+
+# Anki shows an active deletion's hint as "[" + hint + "]": a hint reading "sound:…", "anki:…",
+# "latex", "$" or "$$" (or their closings) would become Anki's own markup there, a sound tag or a
+# LaTeX run. Its first character is written as a reference, which Anki's patterns do not match.
+_HINT_MARKUP = re.compile(r"::/?(?:sound:|anki:|(?:latex|\$\$?)$)", re.IGNORECASE)
+
+
+def _inert_hint(hint: str) -> str:
+    """``hint`` ("::text", escaped HTML, or "") with nothing Anki would read as markup."""
+    if not _HINT_MARKUP.match(hint):
+        return hint
+    return f"::&#{ord(hint[2])};{hint[3:]}"
 
 
 class _Placeholder:

@@ -118,7 +118,7 @@ def corpus_times(corpus: Corpus, clock: Clock, repo: Repo | None, cache=None, co
         memo = PastPrints(cache) if cache is not None else None
         before = len(warnings)
         current = {card.id: fingerprint(card, names) for card in corpus.cards}
-        times, lang = _git_corpus_times(repo.top, root, current, warnings, memo, corpus.lang)
+        times, lang = _git_corpus_times(repo.top, repo.head or "HEAD", root, current, warnings, memo, corpus.lang)
         if memo is not None:
             memo.save()
         if store is not None and len(warnings) == before:  # a walk that warned walks (and warns) again
@@ -129,7 +129,7 @@ def corpus_times(corpus: Corpus, clock: Clock, repo: Repo | None, cache=None, co
 
 def tree_time(directory: Path, clock: Clock, names: tuple[str, ...], near: Repo | None = None, cache=None) -> int:
     """When the named files in ``directory`` (e.g. the templates) last changed: the newest commit
-    touching them, or now when the working tree's differ from HEAD's.
+    touching them, or now when the working tree's bytes differ from HEAD's (git's filters applied).
 
     Only the files that are read count, so a stray editor or OS file never moves the time.
     ``near``: a repository already found (the corpus's); used when ``directory`` is in it.
@@ -141,28 +141,29 @@ def tree_time(directory: Path, clock: Clock, names: tuple[str, ...], near: Repo 
     if found is not None:
         repo = found.top
         paths = [_rel(repo, Path(directory) / name) for name in names]
-        last, blobs = None, None
+        store = key = None
         if cache is not None:
             from .cache import ResultCache
 
             store = ResultCache(cache.root, "tree-times", cache.secret)
             key = hashlib.blake2b("\0".join([Path(__file__).read_text(encoding="utf-8"), found.head, *paths])
                                   .encode("utf-8", "surrogatepass"), digest_size=20).digest()
-            stored = store.get(key, _valid_tree)
-            if stored is not None:
-                last, blobs = stored
-                if all(_blob_id(Path(directory) / name) == blobs.get(path) for name, path in zip(names, paths)):
-                    return clock.now if last is None else last
-                dirty = _git(repo, "status", "--porcelain", "--", *paths).strip()
-                return clock.now if last is None or dirty else last
-        commands = [("status", "--porcelain", "--", *paths), ("log", "-1", "--format=%ct", "--", *paths)]
-        if cache is not None:  # HEAD's versions of the files, for the next build to compare with
-            commands.append(("ls-tree", "--full-tree", "HEAD", "--", *paths))
-        dirty, log, *tree = (out.strip() for out in _git_all(repo, *commands))
-        last = int(log) if log else None
-        if cache is not None:
-            store.put(key, (last, _parse_tree(tree[0])))
-        return clock.now if last is None or dirty else last
+        stored = store.get(key, _valid_tree) if store is not None else None
+        if stored is None:
+            head = found.head or "HEAD"  # named: the result is cached under this commit
+            log, tree = (out.strip() for out in _git_all(repo, ("log", "-1", "--format=%ct", head, "--", *paths),
+                                                         ("ls-tree", "--full-tree", head, "--", *paths)))
+            stored = (int(log) if log else None, _parse_tree(tree))
+            if store is not None:
+                store.put(key, stored)
+        last, blobs = stored
+        # Changed means other bytes than HEAD's (a staged-then-undone edit or a mode change is not),
+        # as git's filters see them (line endings): git is asked only when the bytes differ.
+        if last is None:
+            return clock.now
+        if all(_blob_id(Path(directory) / name) == blobs.get(path) for name, path in zip(names, paths)):
+            return last
+        return clock.now if _git(repo, "status", "--porcelain", "--", *paths).strip() else last
     mtimes = [int(p.stat().st_mtime) for p in (Path(directory) / name for name in names) if p.is_file()]
     return max(mtimes, default=clock.now)
 
@@ -209,12 +210,14 @@ def _shallow_warning(root: Path) -> Problem:
     return Problem(Location(root), _SHALLOW)
 
 
-def _git_corpus_times(repo: Path, root: Path, current: dict[str, str], warnings: list[Problem], memo,
+def _git_corpus_times(repo: Path, head: str, root: Path, current: dict[str, str], warnings: list[Problem], memo,
                       lang: str) -> tuple[dict[str, int], int | None]:
-    """(card id -> time, the lang's time or None) from the first-parent walk of ``root``."""
+    """(card id -> time, the lang's time or None) from the first-parent walk of ``root`` from ``head``
+    (the commit the result is cached under, named rather than "HEAD": a commit made meanwhile must
+    not end up under the older commit's key)."""
     rel = _rel(repo, root)
     # HEAD's tree of the folder is that of the newest commit touching it: both asked at once.
-    log, tree = _git_all(repo, _LOG + (rel or ".",), ("ls-tree", "-r", "--full-tree", "HEAD", "--", rel or "."))
+    log, tree = _git_all(repo, _LOG[:-1] + (head, "--", rel or "."), ("ls-tree", "-r", "--full-tree", head, "--", rel or "."))
     commits = _parse_commits(log)
     if not commits:
         return {}, None

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from .markdown_render import MarkdownRenderer
 
 # Bump when the HTML produced for the same input changes (invalidates render caches).
-RENDERER_VERSION = "4"  # 4: Anki markup escaped after cloze/list/TeX rewrites; 3: math, TeX allow-list, cloze, code lines, table wrapper, source by title
+RENDERER_VERSION = "4"  # 4: Anki markup escaped after cloze/list/TeX rewrites and in cloze hints; 3: math, TeX allow-list, cloze, code lines, table wrapper, source by title
 # When the HTML made from unchanged input last changed: bump it together with RENDERER_VERSION.
 # No note or note type is stamped older than this, so a re-import replaces cards that an older
 # qadeck rendered (Anki keeps a known note unless the incoming one is newer).

@@ -297,3 +297,35 @@ def test_remembered_walk_and_template_times_follow_commits_and_working_tree_edit
     checkout.git("add", "templates/card.css")  # stored with LF, as committed
     assert checkout.git("status", "--porcelain", "--", "templates") == ""
     assert note_type_mod(build(), tmp_path) == tweaked
+
+
+def test_template_time_is_the_same_with_and_without_the_cache(checkout, tmp_path):
+    """Only other bytes count as a template change: a staged edit undone in the working tree, or a
+    file mode change, keeps the commit's time, whether or not the build remembers HEAD's versions."""
+    committed = note_type_mod(build(), tmp_path)
+    css = checkout.root / "templates/card.css"
+    original = css.read_bytes()
+    css.write_bytes(original + b"\n.qa-question { letter-spacing: 0.01em; }\n")
+    checkout.git("add", "templates/card.css")
+    css.write_bytes(original)  # staged, then undone: git status says "MM"
+    (checkout.root / "templates/front.html").chmod(0o755)
+    assert checkout.git("status", "--porcelain", "--", "templates")
+    assert note_type_mod(build(), tmp_path) == committed
+    assert note_type_mod(build("--no-cache"), tmp_path) == committed
+
+
+def test_history_walk_reads_the_commit_it_is_remembered_under(checkout, tmp_path):
+    """A commit made while a build runs must not be filed under the commit the build started from:
+    the walk reads the history from that commit by name, not from whatever HEAD is by then."""
+    from qadeck.cache import RenderCache, render_context
+    from qadeck.history import Clock, corpus_times, find_repo
+    from qadeck.loader import load_corpus
+
+    started_at = find_repo(checkout.root)  # the build looks HEAD up first...
+    edit(checkout.root / "cards/scaling.yaml", "3. 用新数据集训练并评估。", "3. 用新数据集微调并评估。")
+    checkout.commit("committed meanwhile")  # ...then the user commits in another terminal
+    clock = Clock(now=2_000_000_000)
+    cache = RenderCache(tmp_path / "cache", render_context(ROOT / "templates"), now=clock.now)
+    times = corpus_times(load_corpus(checkout.root / "cards"), clock, started_at, cache)
+    # Against the commit the build started from, the edit is not committed yet: "now".
+    assert times.cards["scaling-transfer-learning"] == clock.now

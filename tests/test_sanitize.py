@@ -117,6 +117,11 @@ MARKUP = r"""cards:
     question: 'Anki 的标记'
     cloze: '[sound:evil.mp3] 在 {{c1::[sound:evil.mp3] 挖空}} 中 \evil。'
     topics: [security]
+  # Anki shows an active deletion's hint as "[" + hint + "]".
+  - id: markup-hint
+    question: 'Anki 的提示'
+    cloze: '答案是 {{c1::任意内容::sound:evil.mp3}}，再看 {{c2::a::$}} x^2 {{c2::b::/$}} 与 {{c3::c::LaTeX}}。'
+    topics: [security]
   - id: markup-list
     question: 'Anki 的两种标记？'
     recall: list
@@ -149,5 +154,12 @@ def test_anki_markup_in_text_stays_text(corpus: Path, tmp_path: Path):
                 assert "[sound:" not in rendered and "[latex]" not in rendered, (note_id, rendered)
                 assert "&#91;sound:evil.mp3]" in rendered, (note_id, rendered)
                 assert not card.question_av_tags() and not card.answer_av_tags(), note_id
+        for card in notes["markup-hint"].cards():
+            rendered = card.question() + card.answer()
+            assert "[sound:" not in rendered and "[anki:play" not in rendered, rendered
+            assert 'class="latex"' not in rendered and "class=latex" not in rendered and "<img" not in rendered, rendered
+            assert not card.question_av_tags() and not card.answer_av_tags()
+        hinted = notes["markup-hint"].cards()[0].question()
+        assert "[&#115;ound:evil.mp3]" in hinted  # still reads "[sound:evil.mp3]" on the card
     finally:
         col.close()
