@@ -140,7 +140,13 @@ def load_secret() -> tuple[bytes, str]:
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(fresh)
-            os.link(tmp, path)
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise
+            except OSError:  # no hard links on this file system (FAT, some network or FUSE mounts)
+                with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as handle:
+                    handle.write(fresh)
         finally:
             os.unlink(tmp)
         return fresh, ""

@@ -65,7 +65,9 @@ def deck_descriptions(corpus: Corpus, changes: Changes | None, cache=None) -> di
     topics = tuple((key, topic.name, topic.description) for key, topic in corpus.topics.items())
     inputs = (corpus.deck, corpus.description, topics, None if changes is None else
               (changes.ref, changes.added, changes.changed, changes.retired, changes.moved))
-    key = cache.key([Path(__file__).read_bytes(), marshal.dumps(inputs)])
+    from . import assemble  # its deck_name() names the decks the descriptions belong to
+
+    key = cache.key([Path(__file__).read_bytes(), Path(assemble.__file__).read_bytes(), marshal.dumps(inputs)])
     found = store.get(key, lambda value: type(value) is dict and all(type(k) is str and type(v) is str
                                                                      for k, v in value.items()))
     if found is None:

@@ -215,6 +215,23 @@ def test_the_cache_key_is_private_to_the_user(tmp_path):
     assert load_secret() == (secret, "")  # the same key for every build
 
 
+def test_the_cache_key_is_kept_where_files_cannot_be_hard_linked(tmp_path, monkeypatch):
+    """FAT, some network and FUSE mounts refuse hard links: the key is then created in place, so
+    later builds still verify what earlier ones stored."""
+    import os
+
+    def no_links(src, dst):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    secret, problem = load_secret()
+    assert problem == "" and len(secret) == 32
+    path = tmp_path / "home-cache" / "qadeck" / "cache-key"
+    assert path.read_bytes() == secret and (path.stat().st_mode & 0o777) == 0o600
+    assert load_secret() == (secret, "")
+    assert [p.name for p in path.parent.iterdir()] == ["cache-key"]  # no temporary file left
+
+
 def test_unchanged_card_files_are_not_parsed_again(corpus, tmp_path):
     from qadeck.cache import ParsedFiles
     from qadeck.loader import read_corpus
