@@ -738,7 +738,7 @@ def lint_directory(cards_dir: Path, cache_dir: Path | None = None, jobs: int | N
             analysis.add(cards)
             return cards
 
-        corpus, problems = read_corpus(cards_dir, load_file)
+        corpus, problems = read_corpus(cards_dir, load_file, parsed)  # topics.yaml too, by its bytes
         if parsed is not None and not problems:
             parsed.save()
         report = _report(corpus, corpus.cards, analysis, parsed) if corpus.cards else LintReport()
