@@ -6,7 +6,6 @@ indentation; and every table sits in a wrapper that scrolls instead of squeezing
 """
 from __future__ import annotations
 
-import html
 import re
 import xml.etree.ElementTree as etree
 
@@ -221,7 +220,3 @@ class MarkdownRenderer:
             return ""
         self._md.reset()
         return self._md.convert(text)
-
-
-def escape(text: str) -> str:
-    return html.escape(text, quote=True)

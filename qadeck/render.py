@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from html import escape  # markdown_render.escape's rule; importing that module loads Markdown, which cached cards never need
+from html import escape
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from . import cloze
