@@ -15,6 +15,11 @@ from dataclasses import dataclass
 
 from . import htmltree
 
+# Anki reads its own markup out of field text: [sound:x] becomes a play button with an onclick
+# handler, [latex]/[$]/[$$] run LaTeX. In our fields such text is prose, so its "[" is escaped
+# (sanitize.neutralise_anki_markup; a cloze hint: _inert_hint).
+ANKI_MARKUP = re.compile(r"\[(?=sound:|anki:|latex\]|\$\$?\])", re.IGNORECASE)
+
 # Anki's marker syntax: lowercase c, a number, "::"; "}}" closes the innermost open deletion.
 _TOKEN = re.compile(r"\{\{c(\d+)::|\}\}|::")
 _SOURCE_TOKEN = re.compile(r"\{\{c(\d+)::|\}\}|::|`+")
@@ -192,17 +197,17 @@ def restore(html: str, protected: Protected, guard, line_class: str = "") -> str
     return _serialize(root, html_of)
 
 
-# Anki shows an active deletion's hint as "[" + hint + "]": a hint reading "sound:…", "anki:…",
-# "latex", "$" or "$$" (or their closings) would become Anki's own markup there, a sound tag or a
-# LaTeX run. Its first character is written as a reference, which Anki's patterns do not match.
-_HINT_MARKUP = re.compile(r"::/?(?:sound:|anki:|(?:latex|\$\$?)$)", re.IGNORECASE)
-
-
 def _inert_hint(hint: str) -> str:
-    """``hint`` ("::text", escaped HTML, or "") with nothing Anki would read as markup."""
-    if not _HINT_MARKUP.match(hint):
+    """``hint`` ("::text", escaped HTML, or "") with nothing Anki would read as markup.
+
+    Anki shows an active deletion's hint as "[" + text + "]", so a text such as "sound:…" or "$"
+    (or a closing such as "/$") becomes its own markup there; its first character is then written
+    as a reference, which Anki's patterns do not match.
+    """
+    text = hint[2:]
+    if not ANKI_MARKUP.match(f"[{text.removeprefix('/')}]"):
         return hint
-    return f"::&#{ord(hint[2])};{hint[3:]}"
+    return f"::&#{ord(text[0])};{text[1:]}"
 
 
 class _Placeholder:

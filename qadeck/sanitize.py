@@ -1,11 +1,9 @@
 """The allow-list sanitiser every field passes through: nothing executable reaches a card."""
 from __future__ import annotations
 
-import re
-
 import nh3
 
-from .cloze import PLACEHOLDER
+from .cloze import ANKI_MARKUP, PLACEHOLDER
 from .tex import guard
 
 TAGS = {
@@ -39,10 +37,6 @@ _OPTIONS = dict(
 _CLEANER = nh3.Cleaner(**_OPTIONS) if hasattr(nh3, "Cleaner") else None
 
 
-# Anki reads its own markup out of field text: [sound:x] becomes a play button with an onclick
-# handler, [latex]/[$]/[$$] run LaTeX. In our fields such text is prose, so its "[" is escaped.
-_ANKI_MARKUP = re.compile(r"\[(?=sound:|anki:|latex\]|\$\$?\])", re.IGNORECASE)
-
 
 def sanitize(html: str) -> str:
     """Strip every tag, attribute and URL scheme not on the allow-list (script bodies included),
@@ -58,4 +52,4 @@ def sanitize(html: str) -> str:
 def neutralise_anki_markup(html: str) -> str:
     """Escape the "[" of [sound:…], [anki:…], [latex] and [$]/[$$] in sanitised HTML. Any step that
     rewrites text after :func:`sanitize` (cloze deletions, list recall) must end with this."""
-    return _ANKI_MARKUP.sub("&#91;", html) if "[" in html else html
+    return ANKI_MARKUP.sub("&#91;", html) if "[" in html else html

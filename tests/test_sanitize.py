@@ -120,7 +120,7 @@ MARKUP = r"""cards:
   # Anki shows an active deletion's hint as "[" + hint + "]".
   - id: markup-hint
     question: 'Anki 的提示'
-    cloze: '答案是 {{c1::任意内容::sound:evil.mp3}}，再看 {{c2::a::$}} x^2 {{c2::b::/$}} 与 {{c3::c::LaTeX}}。'
+    cloze: '答案是 {{c1::任意内容::sound:evil.mp3}}，再看 {{c2::a::$}} x^2 {{c2::b::/$}} 与 {{c3::c::LaTeX}}，{{c4::d::$]y^2[/$}}。'
     topics: [security]
   - id: markup-list
     question: 'Anki 的两种标记？'
