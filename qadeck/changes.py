@@ -7,7 +7,7 @@ import marshal
 from dataclasses import dataclass
 from pathlib import Path
 
-from .assemble import deck_name
+from . import assemble
 from .errors import UsageError
 from .model import Card, Corpus
 
@@ -65,8 +65,7 @@ def deck_descriptions(corpus: Corpus, changes: Changes | None, cache=None) -> di
     topics = tuple((key, topic.name, topic.description) for key, topic in corpus.topics.items())
     inputs = (corpus.deck, corpus.description, topics, None if changes is None else
               (changes.ref, changes.added, changes.changed, changes.retired, changes.moved))
-    from . import assemble  # its deck_name() names the decks the descriptions belong to
-
+    # assemble.py's deck_name() names the decks the descriptions belong to.
     key = cache.key([Path(__file__).read_bytes(), Path(assemble.__file__).read_bytes(), marshal.dumps(inputs)])
     found = store.get(key, lambda value: type(value) is dict and all(type(k) is str and type(v) is str
                                                                      for k, v in value.items()))
@@ -89,7 +88,7 @@ def _descriptions(corpus: Corpus, changes: Changes | None) -> dict[str, str]:
         found[corpus.deck] = top
     for key, topic in corpus.topics.items():
         if topic.description:
-            found[deck_name(corpus, key)] = sanitize(renderer.convert(topic.description))
+            found[assemble.deck_name(corpus, key)] = sanitize(renderer.convert(topic.description))
     return found
 
 

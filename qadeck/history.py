@@ -134,8 +134,9 @@ def tree_time(directory: Path, clock: Clock, names: tuple[str, ...], near: Repo 
     Only the files that are read count, so a stray editor or OS file never moves the time.
     ``near``: a repository already found (the corpus's); used when ``directory`` is in it.
     ``cache``: a cache.RenderCache beside which that commit and HEAD's versions of the files are
-    kept per HEAD commit; the working tree's files are then compared with them, and git is asked
-    only when they differ (its filters, e.g. line endings, may still call them unchanged).
+    kept per HEAD commit. Either way the working tree's files are compared with HEAD's versions,
+    and git is asked only when they differ (its filters, e.g. line endings, may still call them
+    unchanged).
     """
     found = near if near is not None and _same_repo(directory, near) else find_repo(directory)
     if found is not None:

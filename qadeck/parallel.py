@@ -2,8 +2,9 @@
 
 Each worker renders chunks of field texts (``render.field_units``) with its own
 :class:`MarkdownRenderer`; the results come back in input order, and rendering a field depends on
-nothing but its own text, so a parallel build is byte-identical to a serial one. Workers are forked where the platform allows it (they
-inherit the imported libraries instead of importing them again).
+nothing but its own text, so a parallel build is byte-identical to a serial one. Workers are
+forked where the platform allows it (they inherit the imported libraries instead of importing
+them again).
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Callable, Sequence
 # start and warm up, and each chunk a round trip. Below this many cards, one process is as fast.
 PARALLEL_MIN_CARDS = 500  # below this a pool's start-up costs more than it saves (the shipped ~200 cards)
 CHUNK_MIN, CHUNK_MAX = 24, 96  # fields (~3 a card); small chunks: a busy core or a slow chunk leaves less of a tail
+CARDS_PER_JOB_MIN = 8  # no process is started for fewer cards than this
 
 Unit = tuple  # (how, text): one field to render, see render.field_units
 Progress = Callable[[int], None]  # called with the number of fields just finished
@@ -39,7 +41,7 @@ def plan_jobs(todo: int, jobs: int | None) -> int:
         return max(1, min(jobs, todo))
     if todo < PARALLEL_MIN_CARDS:
         return 1
-    return max(1, min(available_cpus(), todo // 8))
+    return max(1, min(available_cpus(), todo // CARDS_PER_JOB_MIN))
 
 
 class PendingRender:
